@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ply {
+
+/// A program's command line: a name, a description, and options added by the program. `run`
+/// adds the common ones and answers `--help`.
+class command_line {
+public:
+  command_line(std::string name, std::string description);
+
+  /// Adds an option `--name` bound to `value` (its current value is the documented default).
+  template <class T>
+  command_line& add(const std::string& flag, T& value, const std::string& help) {
+    app_.add_option(flag, value, help)->capture_default_str();
+    return *this;
+  }
+
+  /// Adds a boolean flag.
+  command_line& flag(const std::string& flag, bool& value, const std::string& help) {
+    app_.add_flag(flag, value, help);
+    return *this;
+  }
+
+  CLI::App& app() {
+    return app_;
+  }
+
+  std::string log_level = "info";
+  size_t reactor_threads = 1;
+
+private:
+  CLI::App app_;
+};
+
+} // namespace ply

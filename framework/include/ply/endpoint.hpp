@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <caf/expected.hpp>
+
+namespace ply {
+
+/// A parsed endpoint string, as in Twisted: servers `tcp:8000`, `tcp:8000:interface=127.0.0.1`,
+/// `tcp:port=0`, `unix:/path`, `ssl:8443:cert=...:key=...`; clients `tcp:host=HOST:port=PORT` or
+/// `tcp:HOST:PORT`.
+struct endpoint {
+  enum class kind { tcp, unix_socket, ssl };
+
+  kind type = kind::tcp;
+  /// For servers the interface to bind (empty: all interfaces), for clients the host to reach.
+  std::string host;
+  uint16_t port = 0;
+  /// The socket path of `unix:` endpoints.
+  std::string path;
+  /// Every other `key=value` option, such as `cert`, `key`, `backlog` or `timeout`.
+  std::map<std::string, std::string> options;
+
+  /// A normalized endpoint string.
+  std::string to_string() const;
+};
+
+/// Parses a server endpoint string; errors (`errc::bad_endpoint`) name what is wrong.
+caf::expected<endpoint> parse_server_endpoint(std::string_view text);
+
+/// Parses a client endpoint string; errors (`errc::bad_endpoint`) name what is wrong.
+caf::expected<endpoint> parse_client_endpoint(std::string_view text);
+
+} // namespace ply

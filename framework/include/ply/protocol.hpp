@@ -1,0 +1,75 @@
+#pragma once
+
+#include <string>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/message_handler.hpp>
+
+#include "ply/bytes.hpp"
+#include "ply/transport.hpp"
+
+namespace ply {
+
+/// A protocol actor: one per connection, as Twisted's Protocol. Override the hooks named for the
+/// events; write through `transport()`. It is a CAF actor, so it can also `send`, `request` and
+/// handle messages of its own (`extra_behavior`). It runs on the reactor thread that owns its
+/// socket whenever it can, so its writes go straight to the socket.
+///
+/// ```
+/// class echo : public ply::protocol {
+///   void data_received(ply::bytes data) override { transport().write(data); }
+/// };
+/// ```
+class protocol : public caf::event_based_actor {
+public:
+  protocol();
+  ~protocol() override;
+
+  /// The connection is up; `transport()` is valid from here on.
+  virtual void connection_made();
+
+  /// Bytes arrived from the peer, in order.
+  virtual void data_received(bytes data);
+
+  /// The connection ended (`errc::connection_done` when closed cleanly). Called exactly once,
+  /// whatever ended the connection; the actor quits afterwards.
+  virtual void connection_lost(const caf::error& reason);
+
+  /// The transport's write buffer went over its high-water mark: stop producing.
+  virtual void pause_producing();
+
+  /// The write buffer drained below its low-water mark: produce again.
+  virtual void resume_producing();
+
+  /// Handlers for this actor's own messages, tried after the framework's.
+  virtual caf::message_handler extra_behavior();
+
+  /// The connection's transport (a transport that drops writes before `connection_made`).
+  ply::transport& transport();
+
+  /// The factory that built this protocol (invalid in bare tests).
+  const caf::actor& factory() const {
+    return factory_;
+  }
+
+  /// Like `become`, but keeps the framework's handlers for the connection's events.
+  void become_protocol(caf::message_handler handler);
+
+  /// "conn N actor M", for log lines.
+  std::string log_prefix() const;
+
+  const char* name() const override;
+
+protected:
+  caf::behavior make_behavior() override;
+
+private:
+  caf::message_handler framework_handlers();
+  void handle_lost(caf::error reason);
+
+  transport_ptr transport_;
+  caf::actor factory_;
+  bool lost_ = false;
+};
+
+} // namespace ply

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+
+#include "ply/factory.hpp"
+#include "ply/time.hpp"
+
+namespace ply {
+
+/// The reactor: N threads, each a Boost.Asio `io_context` that is also a CAF execution unit, so
+/// the protocol actor of a connection runs on the thread that owns its socket. It listens,
+/// connects, runs timers and stops gracefully (SIGINT/SIGTERM included).
+class reactor : public clock {
+public:
+  struct options {
+    /// Number of reactor threads; connections are spread over them round-robin.
+    size_t threads = 1;
+    /// How long a graceful stop waits for connections to flush and actors to end.
+    std::chrono::milliseconds stop_timeout{3000};
+    /// Whether SIGINT and SIGTERM stop the reactor.
+    bool handle_signals = true;
+  };
+
+  explicit reactor(caf::actor_system& sys);
+  reactor(caf::actor_system& sys, options opts);
+  ~reactor() override;
+  reactor(const reactor&) = delete;
+  reactor& operator=(const reactor&) = delete;
+
+  caf::actor_system& system();
+
+  /// Listens on a server endpoint string; returns the bound port (so `tcp:0` is usable). The
+  /// factory is spawned now and started before the first connection.
+  caf::expected<uint16_t> listen(std::string_view endpoint, factory_maker make);
+
+  /// Listens with an already spawned factory actor.
+  caf::expected<uint16_t> listen(std::string_view endpoint, caf::actor factory);
+
+  /// Connects to a client endpoint string; returns the (client) factory actor, which hears of the
+  /// outcome through `client_connection_failed` or a protocol actor's `connection_made`.
+  caf::expected<caf::actor> connect(std::string_view endpoint, factory_maker make);
+
+  /// Runs `fn` on the reactor's first thread once `run` has started.
+  void call_when_running(std::function<void()> fn);
+
+  time_point now() const override;
+
+  /// Runs `fn` once after `delay` on the reactor's first thread. Thread-safe.
+  delayed_call call_later(duration delay, std::function<void()> fn) override;
+
+  /// Runs the reactor threads until `stop`; returns the exit code given to `stop`.
+  int run();
+
+  /// Stops gracefully: listeners close, every connection flushes and closes (its protocol gets
+  /// `connection_lost`), factories get `stop_factory`, then `run` returns. Thread-safe.
+  void stop(int exit_code = 0);
+
+  /// Whether `run` is running and no stop has begun.
+  bool running() const;
+
+  /// Open connections over all threads.
+  size_t connection_count() const;
+
+  /// Framework use: the internal state, for src/ only.
+  struct impl;
+  impl& internals();
+
+private:
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace ply

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "ply/error.hpp"
+#include "ply/transport.hpp"
+
+namespace ply::testing {
+
+/// A transport without a socket (Twisted's StringTransport): tests feed bytes to a protocol actor,
+/// read what it wrote, and close the connection from either side.
+class memory_transport final : public transport,
+                               public std::enable_shared_from_this<memory_transport> {
+public:
+  static std::shared_ptr<memory_transport> make(address peer = {"192.0.2.1", 40000},
+                                                address host = {"192.0.2.2", 8000});
+
+  memory_transport(address peer, address host);
+
+  // -- test side ---------------------------------------------------------------------------------
+
+  /// Delivers `connection_made` to `protocol` and attaches it (as a factory would).
+  void connect(caf::actor protocol, caf::actor factory = {});
+
+  /// The peer sends `data`.
+  void feed(bytes_view data);
+
+  /// The peer closes the connection (or it breaks, with another reason).
+  void close(caf::error reason = make_error(errc::connection_done));
+
+  /// Everything the protocol wrote so far.
+  std::string written() const;
+
+  /// Returns and clears what the protocol wrote.
+  std::string take_written();
+
+  /// Whether the protocol closed the connection (lose or abort).
+  bool disconnecting() const;
+  bool aborted() const;
+  bool reading_paused() const;
+
+  /// Simulates the write buffer filling up (`pause_producing`) or draining (`resume_producing`).
+  void set_buffer_full(bool full);
+
+  // -- transport ---------------------------------------------------------------------------------
+
+  void write(bytes_view data) override;
+  void lose_connection() override;
+  void abort_connection() override;
+  address peer() const override;
+  address host() const override;
+  void pause_reading() override;
+  void resume_reading() override;
+  void set_write_watermarks(size_t high, size_t low) override;
+  uint64_t id() const override;
+  void attach(caf::actor protocol) override;
+
+private:
+  void send_lost(caf::error reason);
+
+  mutable std::mutex mtx_;
+  address peer_;
+  address host_;
+  uint64_t id_;
+  caf::actor protocol_;
+  std::string written_;
+  bool disconnecting_ = false;
+  bool aborted_ = false;
+  bool lost_sent_ = false;
+  bool paused_ = false;
+};
+
+} // namespace ply::testing

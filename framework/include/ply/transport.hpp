@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+#include "ply/address.hpp"
+#include "ply/bytes.hpp"
+
+namespace ply {
+
+/// The handle a protocol actor writes to. The reactor owns the socket; a transport may be used from
+/// any thread (operations from elsewhere are posted to the socket's reactor thread).
+class transport {
+public:
+  virtual ~transport();
+
+  /// Queues `data` for the peer; never blocks. After `lose_connection` or `abort_connection` the
+  /// data is dropped (with a debug log).
+  virtual void write(bytes_view data) = 0;
+
+  /// Writes several buffers in order, as one operation.
+  virtual void write_sequence(const std::vector<bytes>& parts);
+
+  /// Flushes every queued byte, then closes the connection.
+  virtual void lose_connection() = 0;
+
+  /// Closes the connection now; queued bytes are dropped.
+  virtual void abort_connection() = 0;
+
+  /// The remote end.
+  virtual address peer() const = 0;
+
+  /// The local end.
+  virtual address host() const = 0;
+
+  /// Stops delivering data until `resume_reading`.
+  virtual void pause_reading() = 0;
+
+  /// Delivers data again after `pause_reading`.
+  virtual void resume_reading() = 0;
+
+  /// Sets the write buffer's high-water mark (the producer is paused above it) and low-water mark
+  /// (it is resumed at or below it). Defaults: 1 MiB and 256 KiB.
+  virtual void set_write_watermarks(size_t high, size_t low) = 0;
+
+  /// A process-wide unique connection id, for logs and traces.
+  virtual uint64_t id() const = 0;
+
+  /// Framework use: from now on deliver the connection's events to `protocol`.
+  virtual void attach(caf::actor protocol) = 0;
+};
+
+using transport_ptr = std::shared_ptr<transport>;
+
+/// Default write buffer limits.
+constexpr size_t default_high_water_mark = 1024 * 1024;
+constexpr size_t default_low_water_mark = 256 * 1024;
+
+} // namespace ply

@@ -1,0 +1,142 @@
+#include "ply/endpoint.hpp"
+
+#include <charconv>
+#include <vector>
+
+#include "ply/error.hpp"
+
+namespace ply {
+
+namespace {
+
+/// Splits on ':' except inside [...] (IPv6) and after a backslash (Twisted's escape).
+std::vector<std::string> split_fields(std::string_view text) {
+  std::vector<std::string> out(1);
+  bool bracket = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\\' && i + 1 < text.size()) {
+      out.back() += text[++i];
+    } else if (c == '[') {
+      bracket = true;
+    } else if (c == ']') {
+      bracket = false;
+    } else if (c == ':' && !bracket) {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+caf::error bad(std::string_view text, const std::string& why) {
+  return make_error(errc::bad_endpoint, "bad endpoint '" + std::string{text} + "': " + why);
+}
+
+bool parse_port(const std::string& s, uint16_t& port) {
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc{} || ptr != s.data() + s.size() || s.empty() || value > 65535)
+    return false;
+  port = static_cast<uint16_t>(value);
+  return true;
+}
+
+/// Common parsing: the kind, then positional fields and key=value options.
+caf::expected<endpoint> parse(std::string_view text, bool client) {
+  auto fields = split_fields(text);
+  if (fields.size() < 2)
+    return bad(text, "expected TYPE:ARGS such as tcp:8000 or unix:/path");
+  endpoint ep;
+  auto& kind = fields[0];
+  if (kind == "tcp")
+    ep.type = endpoint::kind::tcp;
+  else if (kind == "unix")
+    ep.type = endpoint::kind::unix_socket;
+  else if (kind == "ssl")
+    ep.type = endpoint::kind::ssl;
+  else
+    return bad(text, "unknown type '" + kind + "' (expected tcp, unix or ssl)");
+  std::vector<std::string> positional;
+  for (size_t i = 1; i < fields.size(); ++i) {
+    auto& f = fields[i];
+    if (auto eq = f.find('='); eq != std::string::npos) {
+      auto key = f.substr(0, eq);
+      if (key.empty())
+        return bad(text, "empty option name in '" + f + "'");
+      ep.options[key] = f.substr(eq + 1);
+    } else {
+      positional.push_back(f);
+    }
+  }
+  auto take = [&](const char* key, std::string& out) {
+    if (auto i = ep.options.find(key); i != ep.options.end()) {
+      out = i->second;
+      ep.options.erase(i);
+      return true;
+    }
+    return false;
+  };
+  if (ep.type == endpoint::kind::unix_socket) {
+    if (!positional.empty())
+      ep.path = positional.front();
+    take("address", ep.path);
+    if (ep.path.empty())
+      return bad(text, "missing socket path");
+    return ep;
+  }
+  std::string port_text;
+  if (client) {
+    if (positional.size() >= 1)
+      ep.host = positional[0];
+    if (positional.size() >= 2)
+      port_text = positional[1];
+    take("host", ep.host);
+    if (ep.host.empty())
+      return bad(text, "missing host (tcp:host=HOST:port=PORT)");
+  } else {
+    if (!positional.empty())
+      port_text = positional[0];
+    take("interface", ep.host);
+  }
+  take("port", port_text);
+  if (port_text.empty())
+    return bad(text, "missing port");
+  if (!parse_port(port_text, ep.port))
+    return bad(text, "port '" + port_text + "' is not a number from 0 to 65535");
+  if (client && ep.port == 0)
+    return bad(text, "a client needs a port other than 0");
+  return ep;
+}
+
+} // namespace
+
+std::string endpoint::to_string() const {
+  std::string out;
+  switch (type) {
+    case kind::tcp: out = "tcp"; break;
+    case kind::unix_socket: out = "unix"; break;
+    case kind::ssl: out = "ssl"; break;
+  }
+  if (type == kind::unix_socket) {
+    out += ":" + path;
+  } else {
+    if (!host.empty())
+      out += ":host=" + host;
+    out += ":port=" + std::to_string(port);
+  }
+  for (auto& [k, v] : options)
+    out += ":" + k + "=" + v;
+  return out;
+}
+
+caf::expected<endpoint> parse_server_endpoint(std::string_view text) {
+  return parse(text, false);
+}
+
+caf::expected<endpoint> parse_client_endpoint(std::string_view text) {
+  return parse(text, true);
+}
+
+} // namespace ply

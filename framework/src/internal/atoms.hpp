@@ -1,0 +1,33 @@
+#pragma once
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include "ply/transport.hpp"
+
+namespace ply {
+class reactor;
+}
+
+namespace ply::detail {
+
+/// The framework's internal messages between reactor, factories and protocol actors.
+using made_atom = caf::atom_constant<caf::atom("plymade")>;      // new connection (+ transport)
+using data_atom = caf::atom_constant<caf::atom("plydata")>;      // bytes from the peer
+using lost_atom = caf::atom_constant<caf::atom("plylost")>;      // connection ended (+ reason)
+using pause_atom = caf::atom_constant<caf::atom("plypause")>;    // pause producing
+using resume_atom = caf::atom_constant<caf::atom("plyresume")>;  // resume producing
+using start_atom = caf::atom_constant<caf::atom("plystart")>;    // factory started (+ reactor)
+using stop_atom = caf::atom_constant<caf::atom("plystop")>;      // factory must stop
+using failed_atom = caf::atom_constant<caf::atom("plyfailed")>;  // client connect failed
+
+/// The reactor that starts a factory; CAF messages may not hold raw pointers.
+struct reactor_ref {
+  ply::reactor* ptr = nullptr;
+};
+
+} // namespace ply::detail
+
+// Local-only message types: they never cross a node boundary.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::transport_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::detail::reactor_ref)

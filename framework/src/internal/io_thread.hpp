@@ -1,0 +1,72 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include <caf/execution_unit.hpp>
+#include <caf/fwd.hpp>
+
+#include "internal/asio.hpp"
+
+namespace ply::detail {
+
+class tcp_connection;
+
+/// One reactor thread: an `io_context` that is also a CAF execution unit. An actor enqueued with
+/// this unit as host is resumed by a handler posted to the `io_context`, so a protocol actor runs
+/// on the thread that owns its socket, right after the read that woke it.
+class io_thread final : public caf::execution_unit {
+public:
+  io_thread(caf::actor_system& sys, size_t index);
+  ~io_thread() override;
+
+  void exec_later(caf::resumable* job) override;
+
+  /// Whether the calling thread is this reactor thread.
+  bool in_thread() const {
+    return current_ == this;
+  }
+
+  /// Runs the `io_context` on the calling thread until `stop`.
+  void run();
+
+  /// Runs the `io_context` on a new thread.
+  void start_thread();
+
+  /// Lets the `io_context` finish what is queued now, then return; joins a started thread.
+  void stop();
+
+  /// After `stop`: actors enqueued here go to CAF's scheduler instead.
+  void reject_jobs();
+
+  size_t index() const {
+    return index_;
+  }
+
+  asio::io_context ioc;
+
+  /// Shared read buffer: bytes are copied once, from here into the message.
+  std::unique_ptr<char[]> read_buffer;
+  static constexpr size_t read_buffer_size = 64 * 1024;
+
+  /// Open connections owned by this thread (touched only on this thread).
+  std::unordered_map<uint64_t, std::shared_ptr<tcp_connection>> connections;
+
+  /// Number of open connections, readable from any thread.
+  std::atomic<size_t> open_count{0};
+
+private:
+  void resume(caf::resumable* job);
+
+  static thread_local io_thread* current_;
+  size_t index_;
+  std::atomic<bool> accepting_jobs_{true};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  std::thread thread_;
+};
+
+} // namespace ply::detail

@@ -1,0 +1,79 @@
+#include "internal/io_thread.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/intrusive_ptr.hpp>
+#include <caf/resumable.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+#include "internal/tcp_connection.hpp"
+
+namespace ply::detail {
+
+namespace {
+
+/// Messages an actor may handle per resume before other handlers on the thread get a turn.
+constexpr size_t max_throughput = 128;
+
+} // namespace
+
+thread_local io_thread* io_thread::current_ = nullptr;
+
+io_thread::io_thread(caf::actor_system& sys, size_t index)
+  : caf::execution_unit(&sys),
+    ioc(1),
+    read_buffer(new char[read_buffer_size]),
+    index_(index),
+    guard_(asio::make_work_guard(ioc)) {
+  // nop
+}
+
+io_thread::~io_thread() {
+  stop();
+}
+
+void io_thread::exec_later(caf::resumable* job) {
+  // CAF added a reference for us; the posted handler owns it until the job is resumed.
+  if (!accepting_jobs_.load(std::memory_order_acquire)) {
+    system().scheduler().enqueue(job);
+    return;
+  }
+  caf::intrusive_ptr<caf::resumable> owned{job, false};
+  asio::post(ioc, [this, owned = std::move(owned)]() mutable { resume(owned.detach()); });
+}
+
+void io_thread::resume(caf::resumable* job) {
+  switch (job->resume(this, max_throughput)) {
+    case caf::resumable::resume_later:
+      // Keeps its reference: it goes to the back of this thread's queue.
+      exec_later(job);
+      break;
+    case caf::resumable::done:
+    case caf::resumable::awaiting_message:
+    case caf::resumable::shutdown_execution_unit:
+      intrusive_ptr_release(job);
+      break;
+  }
+}
+
+void io_thread::run() {
+  current_ = this;
+  ioc.run();
+  current_ = nullptr;
+}
+
+void io_thread::start_thread() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void io_thread::stop() {
+  guard_.reset();
+  ioc.stop();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void io_thread::reject_jobs() {
+  accepting_jobs_.store(false, std::memory_order_release);
+}
+
+} // namespace ply::detail

@@ -1,0 +1,58 @@
+#include "ply/line_receiver.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace ply {
+
+void line_receiver::raw_data_received(bytes) {
+  // nop
+}
+
+void line_receiver::line_length_exceeded(std::string_view partial) {
+  spdlog::warn("[{}] line longer than {} bytes from {}; closing the connection", log_prefix(),
+               max_length(), transport().peer().to_string());
+  transport().lose_connection();
+}
+
+void line_receiver::send_line(std::string_view line) {
+  bytes out;
+  out.reserve(line.size() + line_ending_.size());
+  out.append(line);
+  out.append(line_ending_);
+  transport().write(out);
+}
+
+void line_receiver::set_raw_mode() {
+  raw_ = true;
+}
+
+void line_receiver::set_line_mode(bytes extra) {
+  raw_ = false;
+  if (!extra.empty())
+    data_received(std::move(extra));
+}
+
+void line_receiver::data_received(bytes data) {
+  if (exceeded_)
+    return;
+  if (raw_) {
+    raw_data_received(std::move(data));
+    return;
+  }
+  auto st = framer_.feed(data, [this](std::string_view line) {
+    line_received(line);
+    // Stop framing when the hook switched to raw mode or the connection is going away.
+    return !raw_ && !exceeded_;
+  });
+  if (st == line_framer::status::too_long) {
+    exceeded_ = true;
+    auto partial = framer_.take_buffer();
+    line_length_exceeded(partial);
+  } else if (st == line_framer::status::stopped && raw_) {
+    auto rest = framer_.take_buffer();
+    if (!rest.empty())
+      raw_data_received(std::move(rest));
+  }
+}
+
+} // namespace ply

@@ -1,0 +1,152 @@
+#include "ply/protocol.hpp"
+
+#include <cxxabi.h>
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "internal/atoms.hpp"
+#include "ply/detail/hosted.hpp"
+#include "ply/error.hpp"
+
+namespace ply {
+
+namespace {
+
+/// The transport of a protocol that has none yet: drops writes with a log line.
+class null_transport final : public transport {
+public:
+  void write(bytes_view data) override {
+    spdlog::debug("dropped {} bytes written before connection_made", data.size());
+  }
+  void lose_connection() override {}
+  void abort_connection() override {}
+  address peer() const override { return {}; }
+  address host() const override { return {}; }
+  void pause_reading() override {}
+  void resume_reading() override {}
+  void set_write_watermarks(size_t, size_t) override {}
+  uint64_t id() const override { return 0; }
+  void attach(caf::actor) override {}
+};
+
+std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> out{abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                             std::free};
+  return status == 0 && out ? std::string{out.get()} : std::string{name};
+}
+
+} // namespace
+
+protocol::protocol() : caf::event_based_actor(detail::take_actor_config()) {
+  set_exception_handler([this](std::exception_ptr& eptr) -> caf::error {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    auto reason = make_error(errc::protocol_error, "protocol actor " + demangle(typeid(*this).name())
+                                                     + " threw: " + what);
+    spdlog::error("[{}] {}; closing its connection", log_prefix(), describe(reason));
+    if (transport_)
+      transport_->abort_connection();
+    if (!lost_) {
+      lost_ = true;
+      try {
+        connection_lost(reason);
+      } catch (...) {
+        // Already failing: the first exception is the one reported.
+      }
+    }
+    return reason;
+  });
+}
+
+protocol::~protocol() = default;
+
+void protocol::connection_made() {
+  // nop
+}
+
+void protocol::data_received(bytes) {
+  // nop
+}
+
+void protocol::connection_lost(const caf::error&) {
+  // nop
+}
+
+void protocol::pause_producing() {
+  // nop
+}
+
+void protocol::resume_producing() {
+  // nop
+}
+
+caf::message_handler protocol::extra_behavior() {
+  return {};
+}
+
+ply::transport& protocol::transport() {
+  static null_transport none;
+  if (transport_)
+    return *transport_;
+  return none;
+}
+
+std::string protocol::log_prefix() const {
+  return "conn " + std::to_string(transport_ ? transport_->id() : 0) + " actor "
+         + std::to_string(id());
+}
+
+const char* protocol::name() const {
+  return "ply.protocol";
+}
+
+caf::message_handler protocol::framework_handlers() {
+  return {
+    [this](detail::made_atom, transport_ptr& t, caf::actor& f) {
+      transport_ = std::move(t);
+      factory_ = std::move(f);
+      connection_made();
+    },
+    [this](detail::data_atom, bytes& data) {
+      if (!lost_)
+        data_received(std::move(data));
+    },
+    [this](detail::lost_atom, caf::error& reason) { handle_lost(std::move(reason)); },
+    [this](detail::pause_atom) { pause_producing(); },
+    [this](detail::resume_atom) { resume_producing(); },
+  };
+}
+
+void protocol::handle_lost(caf::error reason) {
+  if (lost_)
+    return;
+  lost_ = true;
+  spdlog::debug("[{}] connection lost: {}", log_prefix(), describe(reason));
+  connection_lost(reason);
+  // Flushes what the protocol wrote until now (the peer may only have closed its side).
+  if (transport_)
+    transport_->lose_connection();
+  if (factory_)
+    send(factory_, detail::lost_atom::value, std::move(reason));
+  quit();
+}
+
+caf::behavior protocol::make_behavior() {
+  auto extra = extra_behavior();
+  if (extra)
+    return framework_handlers().or_else(extra);
+  return framework_handlers();
+}
+
+void protocol::become_protocol(caf::message_handler handler) {
+  become(framework_handlers().or_else(handler));
+}
+
+} // namespace ply

@@ -1,0 +1,413 @@
+#include "ply/reactor.hpp"
+
+#include <csignal>
+#include <mutex>
+#include <vector>
+
+#include <caf/abstract_actor.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/make_message.hpp>
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "internal/atoms.hpp"
+#include "internal/io_thread.hpp"
+#include "internal/tcp_connection.hpp"
+#include "ply/endpoint.hpp"
+#include "ply/error.hpp"
+
+namespace ply {
+
+namespace asio = boost::asio;
+using detail::io_thread;
+using detail::tcp;
+
+struct reactor::impl {
+  impl(reactor& owner, caf::actor_system& sys, options opts) : self(owner), sys(sys), opts(opts) {
+    if (this->opts.threads == 0)
+      this->opts.threads = 1;
+    for (size_t i = 0; i < this->opts.threads; ++i)
+      threads.emplace_back(std::make_unique<io_thread>(sys, i));
+  }
+
+  reactor& self;
+  caf::actor_system& sys;
+  options opts;
+  std::vector<std::unique_ptr<io_thread>> threads;
+  std::atomic<size_t> next_thread{0};
+  std::atomic<uint64_t> next_connection_id{1};
+  std::mutex mtx;  // guards factories and when_running
+  std::vector<caf::actor> factories;
+  std::vector<std::function<void()>> when_running;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // touched on threads[0] only
+  std::optional<asio::signal_set> signals;
+  std::atomic<bool> running{false};
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> setup_failed{false};
+  int exit_code = 0;
+
+  /// Logs a failed listen or connect; before `run` it makes `run` return 2 at once.
+  template <class T>
+  caf::expected<T> check(caf::expected<T> result) {
+    if (!result) {
+      spdlog::error("{}", describe(result.error()));
+      if (!running)
+        setup_failed = true;
+    }
+    return result;
+  }
+
+  io_thread& main_thread() {
+    return *threads.front();
+  }
+
+  io_thread& pick_thread() {
+    return *threads[next_thread.fetch_add(1, std::memory_order_relaxed) % threads.size()];
+  }
+
+  caf::actor start_factory(const factory_maker& make) {
+    auto f = make(sys);
+    caf::anon_send(f, detail::start_atom::value, detail::reactor_ref{&self});
+    std::lock_guard<std::mutex> guard{mtx};
+    factories.push_back(f);
+    return f;
+  }
+
+  /// Hands a connected socket to `factory`, on the thread that owns the socket.
+  void new_connection(io_thread& thr, tcp::socket sock, const caf::actor& factory) {
+    auto conn = std::make_shared<detail::tcp_connection>(
+      thr, std::move(sock), next_connection_id.fetch_add(1, std::memory_order_relaxed));
+    conn->open();
+    caf::actor_cast<caf::abstract_actor*>(factory)->enqueue(
+      nullptr, caf::make_message_id(),
+      caf::make_message(detail::made_atom::value, transport_ptr{conn}), &thr);
+  }
+
+  void accept(tcp::acceptor& acc, caf::actor factory) {
+    auto& target = pick_thread();
+    acc.async_accept(target.ioc, [this, &acc, &target, factory](
+                                   const boost::system::error_code& ec, tcp::socket sock) mutable {
+      if (ec == asio::error::operation_aborted || !acc.is_open())
+        return;
+      if (ec) {
+        // Out of file descriptors and the like: say so, and retry soon rather than spin.
+        spdlog::warn("accept on port {} failed: {}", acc.local_endpoint().port(), ec.message());
+        auto timer = std::make_shared<asio::steady_timer>(main_thread().ioc,
+                                                          std::chrono::milliseconds(100));
+        timer->async_wait([this, &acc, factory, timer](const boost::system::error_code& tec) {
+          if (!tec)
+            accept(acc, factory);
+        });
+        return;
+      }
+      if (target.in_thread())
+        new_connection(target, std::move(sock), factory);
+      else
+        asio::post(target.ioc, [this, &target, sock = std::move(sock), factory]() mutable {
+          new_connection(target, std::move(sock), factory);
+        });
+      accept(acc, std::move(factory));
+    });
+  }
+
+  caf::expected<uint16_t> listen(std::string_view text, const caf::actor* factory,
+                                 const factory_maker* make) {
+    auto ep = parse_server_endpoint(text);
+    if (!ep)
+      return ep.error();
+    if (ep->type != endpoint::kind::tcp)
+      return make_error(errc::unsupported, "endpoint '" + std::string{text}
+                                             + "': only tcp endpoints are supported so far");
+    boost::system::error_code ec;
+    auto addr = ep->host.empty() ? asio::ip::address{asio::ip::address_v4::any()}
+                                 : asio::ip::make_address(ep->host, ec);
+    if (ec)
+      return make_error(errc::bad_endpoint, "endpoint '" + std::string{text} + "': bad interface '"
+                                              + ep->host + "'");
+    auto acc = std::make_unique<tcp::acceptor>(main_thread().ioc);
+    tcp::endpoint bind_ep{addr, ep->port};
+    int backlog = 1024;
+    if (auto i = ep->options.find("backlog"); i != ep->options.end())
+      backlog = std::stoi(i->second);
+    auto what = "cannot listen on " + address{addr.to_string(), ep->port}.to_string() + ": ";
+    if (acc->open(bind_ep.protocol(), ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    acc->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (acc->bind(bind_ep, ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    if (acc->listen(backlog, ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    auto port = acc->local_endpoint().port();
+    auto f = factory ? *factory : start_factory(*make);
+    if (factory) {
+      caf::anon_send(f, detail::start_atom::value, detail::reactor_ref{&self});
+      std::lock_guard<std::mutex> guard{mtx};
+      factories.push_back(f);
+    }
+    spdlog::info("listening on {}", address{addr.to_string(), port}.to_string());
+    asio::post(main_thread().ioc, [this, acc = std::move(acc), f]() mutable {
+      if (stopping) {
+        return;
+      }
+      auto& ref = *acc;
+      acceptors.push_back(std::move(acc));
+      accept(ref, f);
+    });
+    return port;
+  }
+
+  caf::expected<caf::actor> connect(std::string_view text, const factory_maker& make) {
+    auto ep = parse_client_endpoint(text);
+    if (!ep)
+      return ep.error();
+    if (ep->type != endpoint::kind::tcp)
+      return make_error(errc::unsupported, "endpoint '" + std::string{text}
+                                             + "': only tcp endpoints are supported so far");
+    auto timeout = std::chrono::seconds(30);
+    if (auto i = ep->options.find("timeout"); i != ep->options.end())
+      timeout = std::chrono::seconds(std::stoi(i->second));
+    auto f = start_factory(make);
+    auto& thr = pick_thread();
+    asio::post(thr.ioc, [this, &thr, ep = *ep, f, timeout] { start_connect(thr, ep, f, timeout); });
+    return f;
+  }
+
+  void start_connect(io_thread& thr, const endpoint& ep, caf::actor f,
+                     std::chrono::seconds timeout) {
+    struct attempt {
+      attempt(asio::io_context& ioc) : resolver(ioc), sock(ioc), timer(ioc) {
+      }
+      tcp::resolver resolver;
+      tcp::socket sock;
+      asio::steady_timer timer;
+      bool timed_out = false;
+    };
+    auto at = std::make_shared<attempt>(thr.ioc);
+    auto target = address{ep.host, ep.port}.to_string();
+    auto failed = [this, f, target](errc code, const std::string& why) {
+      spdlog::info("connection to {} failed: {}", target, why);
+      caf::anon_send(f, detail::failed_atom::value, make_error(code, why + ": " + target));
+    };
+    at->timer.expires_after(timeout);
+    at->timer.async_wait([at](const boost::system::error_code& ec) {
+      if (ec)
+        return;
+      at->timed_out = true;
+      at->resolver.cancel();
+      boost::system::error_code ignored;
+      at->sock.close(ignored);
+    });
+    at->resolver.async_resolve(
+      ep.host, std::to_string(ep.port),
+      [this, &thr, at, f, failed](const boost::system::error_code& ec,
+                                  tcp::resolver::results_type results) {
+        if (ec) {
+          at->timer.cancel();
+          failed(at->timed_out ? errc::timeout : errc::connect_failed,
+                 at->timed_out ? "connection timed out" : "cannot resolve host (" + ec.message() + ")");
+          return;
+        }
+        asio::async_connect(at->sock, results,
+                            [this, &thr, at, f, failed](const boost::system::error_code& cec,
+                                                        const tcp::endpoint&) {
+                              at->timer.cancel();
+                              if (at->timed_out)
+                                failed(errc::timeout, "connection timed out");
+                              else if (cec == asio::error::connection_refused)
+                                failed(errc::connection_refused, "connection refused");
+                              else if (cec)
+                                failed(errc::connect_failed, cec.message());
+                              else
+                                new_connection(thr, std::move(at->sock), f);
+                            });
+      });
+  }
+
+  size_t open_connections() const {
+    size_t n = 0;
+    for (auto& t : threads)
+      n += t->open_count.load(std::memory_order_relaxed);
+    return n;
+  }
+
+  // -- graceful stop: listeners, then connections, then factories, then threads --
+
+  void begin_stop(int code) {
+    if (stopping.exchange(true))
+      return;
+    exit_code = code;
+    spdlog::info("stopping: closing {} listener(s) and {} connection(s)", acceptors.size(),
+                 open_connections());
+    boost::system::error_code ignored;
+    for (auto& acc : acceptors)
+      acc->close(ignored);
+    if (signals)
+      signals->cancel(ignored);
+    for (auto& t : threads)
+      asio::post(t->ioc, [&t = *t] {
+        std::vector<std::shared_ptr<detail::tcp_connection>> conns;
+        for (auto& kvp : t.connections)
+          conns.push_back(kvp.second);
+        for (auto& c : conns)
+          c->lose_connection();
+      });
+    auto deadline = std::chrono::steady_clock::now() + opts.stop_timeout;
+    wait_until([this] { return open_connections() == 0; }, deadline, [this, deadline] {
+      if (auto n = open_connections(); n > 0) {
+        spdlog::warn("stopping: aborting {} connection(s) that did not flush in time", n);
+        for (auto& t : threads)
+          asio::post(t->ioc, [&t = *t] {
+            std::vector<std::shared_ptr<detail::tcp_connection>> conns;
+            for (auto& kvp : t.connections)
+              conns.push_back(kvp.second);
+            for (auto& c : conns)
+              c->abort_connection();
+          });
+      }
+      stop_factories(deadline);
+    });
+  }
+
+  void stop_factories(std::chrono::steady_clock::time_point deadline) {
+    std::vector<caf::actor> fs;
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      fs.swap(factories);
+    }
+    auto remaining = std::make_shared<std::atomic<size_t>>(fs.size());
+    for (auto& f : fs) {
+      f->attach_functor([remaining] { remaining->fetch_sub(1); });
+      caf::anon_send(f, detail::stop_atom::value);
+    }
+    // Give the factories (and protocol actors still finishing) a moment of their own.
+    auto factory_deadline = std::max(deadline, std::chrono::steady_clock::now()
+                                                 + std::chrono::milliseconds(500));
+    wait_until([remaining] { return remaining->load() == 0; }, factory_deadline, [this] {
+      for (auto& t : threads)
+        t->reject_jobs();
+      for (auto& t : threads)
+        asio::post(t->ioc, [&t = *t] { t.ioc.stop(); });
+    });
+  }
+
+  template <class Pred, class Then>
+  void wait_until(Pred done, std::chrono::steady_clock::time_point deadline, Then then) {
+    if (done() || std::chrono::steady_clock::now() >= deadline) {
+      then();
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(main_thread().ioc,
+                                                      std::chrono::milliseconds(5));
+    timer->async_wait([this, timer, done, deadline, then](const boost::system::error_code&) {
+      wait_until(done, deadline, then);
+    });
+  }
+};
+
+reactor::reactor(caf::actor_system& sys) : reactor(sys, options{}) {
+  // nop
+}
+
+reactor::reactor(caf::actor_system& sys, options opts)
+  : impl_(std::make_unique<impl>(*this, sys, opts)) {
+  // nop
+}
+
+reactor::~reactor() = default;
+
+caf::actor_system& reactor::system() {
+  return impl_->sys;
+}
+
+caf::expected<uint16_t> reactor::listen(std::string_view endpoint, factory_maker make) {
+  return impl_->check(impl_->listen(endpoint, nullptr, &make));
+}
+
+caf::expected<uint16_t> reactor::listen(std::string_view endpoint, caf::actor factory) {
+  return impl_->check(impl_->listen(endpoint, &factory, nullptr));
+}
+
+caf::expected<caf::actor> reactor::connect(std::string_view endpoint, factory_maker make) {
+  return impl_->check(impl_->connect(endpoint, make));
+}
+
+void reactor::call_when_running(std::function<void()> fn) {
+  if (impl_->running) {
+    asio::post(impl_->main_thread().ioc, std::move(fn));
+    return;
+  }
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  impl_->when_running.push_back(std::move(fn));
+}
+
+time_point reactor::now() const {
+  return std::chrono::steady_clock::now();
+}
+
+delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
+  auto st = std::make_shared<detail::call_state>(std::move(fn));
+  auto& ioc = impl_->main_thread().ioc;
+  auto timer = std::make_shared<asio::steady_timer>(ioc, delay);
+  timer->async_wait([st, timer](const boost::system::error_code& ec) {
+    if (!ec)
+      st->fire();
+  });
+  st->on_cancel = [&ioc, timer] { asio::post(ioc, [timer] { timer->cancel(); }); };
+  return delayed_call{st};
+}
+
+int reactor::run() {
+  auto& d = *impl_;
+  auto& main = d.main_thread();
+  if (d.setup_failed) {
+    spdlog::error("setup failed, not starting");
+    d.exit_code = 2;
+    d.begin_stop(2);
+  }
+  if (d.opts.handle_signals) {
+    d.signals.emplace(main.ioc, SIGINT, SIGTERM);
+    d.signals->async_wait([&d](const boost::system::error_code& ec, int sig) {
+      if (ec)
+        return;
+      spdlog::info("received {}, stopping gracefully", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      d.begin_stop(0);
+    });
+  }
+  {
+    std::lock_guard<std::mutex> guard{d.mtx};
+    for (auto& fn : d.when_running)
+      asio::post(main.ioc, std::move(fn));
+    d.when_running.clear();
+  }
+  d.running = true;
+  for (size_t i = 1; i < d.threads.size(); ++i)
+    d.threads[i]->start_thread();
+  main.run();
+  for (size_t i = 1; i < d.threads.size(); ++i)
+    d.threads[i]->stop();
+  main.stop();
+  d.running = false;
+  d.signals.reset();
+  d.acceptors.clear();
+  return d.exit_code;
+}
+
+void reactor::stop(int exit_code) {
+  auto* d = impl_.get();
+  asio::post(d->main_thread().ioc, [d, exit_code] { d->begin_stop(exit_code); });
+}
+
+bool reactor::running() const {
+  return impl_->running && !impl_->stopping;
+}
+
+size_t reactor::connection_count() const {
+  return impl_->open_connections();
+}
+
+reactor::impl& reactor::internals() {
+  return *impl_;
+}
+
+} // namespace ply

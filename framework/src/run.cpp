@@ -1,0 +1,66 @@
+#include "ply/run.hpp"
+
+#include <iostream>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/message.hpp>
+
+#include "ply/command_line.hpp"
+#include "ply/error.hpp"
+#include "ply/log.hpp"
+#include "ply/reactor.hpp"
+
+namespace ply {
+
+command_line::command_line(std::string name, std::string description)
+  : app_(std::move(description), std::move(name)) {
+  app_.add_option("--log-level", log_level,
+                  "Log level: trace, debug, info, warn, error, critical or off")
+    ->capture_default_str();
+  app_.add_option("--reactor-threads", reactor_threads, "Number of reactor threads")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 64));
+}
+
+int run(int argc, char** argv, setup_function setup) {
+  command_line cli{argc > 0 ? argv[0] : "ply", "A ply program."};
+  return run(argc, argv, cli, std::move(setup));
+}
+
+int run(int argc, char** argv, command_line& cli, setup_function setup) {
+  try {
+    cli.app().parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto code = cli.app().exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (!log::setup(cli.log_level)) {
+    std::cerr << "unknown log level '" << cli.log_level << "'\n";
+    return 2;
+  }
+  caf::actor_system_config cfg;
+  cfg.add_error_category(caf::atom("ply"), [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+    return describe(make_error(static_cast<errc>(code),
+                               ctx.match_elements<std::string>() ? ctx.get_as<std::string>(0) : ""));
+  });
+  caf::actor_system sys{cfg};
+  int rc = 0;
+  {
+    reactor::options opts;
+    opts.threads = cli.reactor_threads;
+    reactor r{sys, opts};
+    try {
+      setup(r);
+    } catch (const std::exception& e) {
+      spdlog::critical("{}", e.what());
+      r.stop(2);
+    }
+    rc = r.run();
+  }
+  spdlog::default_logger()->flush();
+  return rc;
+}
+
+} // namespace ply
