@@ -347,13 +347,16 @@ time_point reactor::now() const {
 
 delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
   auto st = std::make_shared<detail::call_state>(std::move(fn));
-  auto& ioc = impl_->main_thread().ioc;
-  auto timer = std::make_shared<asio::steady_timer>(ioc, delay);
+  auto timer = std::make_shared<asio::steady_timer>(impl_->main_thread().ioc, delay);
   timer->async_wait([st, timer](const boost::system::error_code& ec) {
     if (!ec)
       st->fire();
   });
-  st->on_cancel = [&ioc, timer] { asio::post(ioc, [timer] { timer->cancel(); }); };
+  // Weak: a handle may outlive the reactor; the pending wait owns the timer.
+  st->on_cancel = [weak = std::weak_ptr<asio::steady_timer>{timer}] {
+    if (auto t = weak.lock())
+      asio::post(t->get_executor(), [t] { t->cancel(); });
+  };
   return delayed_call{st};
 }
 
