@@ -29,6 +29,15 @@ void memory_transport::connect(caf::actor protocol, caf::actor factory) {
   attach(std::move(protocol));
 }
 
+void memory_transport::connect_through(caf::actor factory) {
+  caf::anon_send(factory, detail::made_atom::value, transport_ptr{shared_from_this()});
+}
+
+caf::actor memory_transport::protocol() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return protocol_;
+}
+
 void memory_transport::feed(bytes_view data) {
   caf::actor target;
   {

@@ -3,6 +3,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
 
 namespace ply::testing {
 
@@ -20,6 +21,7 @@ struct deterministic_config {
 
 struct test_system::impl : deterministic_config {
   caf::actor_system sys{cfg};
+  std::vector<caf::actor> spawned;
 };
 
 test_system::test_system() : impl_(std::make_unique<impl>()) {
@@ -28,6 +30,17 @@ test_system::test_system() : impl_(std::make_unique<impl>()) {
 
 test_system::~test_system() {
   run();
+  for (auto& hdl : impl_->spawned)
+    caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+  impl_->spawned.clear();
+  run();
+  // Protocol actors a factory spawned and a test left connected must not hang the test.
+  impl_->sys.await_actors_before_shutdown(false);
+}
+
+caf::actor test_system::track(caf::actor hdl) {
+  impl_->spawned.push_back(hdl);
+  return hdl;
 }
 
 caf::actor_system& test_system::sys() {

@@ -24,6 +24,13 @@ public:
   /// Delivers `connection_made` to `protocol` and attaches it (as a factory would).
   void connect(caf::actor protocol, caf::actor factory = {});
 
+  /// Hands this connection to `factory`, as the reactor does for an accepted socket: the factory
+  /// builds (or refuses) the protocol actor and attaches it.
+  void connect_through(caf::actor factory);
+
+  /// The protocol actor attached to this transport, if any.
+  caf::actor protocol() const;
+
   /// The peer sends `data`.
   void feed(bytes_view data);
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 #include <utility>
 
 #include <caf/actor_system.hpp>
@@ -21,13 +22,16 @@ public:
   /// Runs every pending job; returns how many ran.
   size_t run();
 
-  /// Spawns a protocol or factory class `T` with constructor arguments.
+  /// Spawns a protocol or factory class `T` with constructor arguments. Actors spawned here are
+  /// shut down when the test system goes away, so a test need not close every connection.
   template <class T, class... Ts>
   caf::actor spawn(Ts&&... xs) {
-    return sys().spawn<ply::detail::hosted<T>>(std::forward<Ts>(xs)...);
+    return track(sys().spawn<ply::detail::hosted<T>>(std::forward<Ts>(xs)...));
   }
 
 private:
+  caf::actor track(caf::actor hdl);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };

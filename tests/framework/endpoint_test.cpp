@@ -1,0 +1,63 @@
+#include "ply/endpoint.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "ply/error.hpp"
+
+using namespace ply;
+
+TEST_CASE("server endpoints parse as in Twisted", "[endpoint]") {
+  auto a = parse_server_endpoint("tcp:8000");
+  REQUIRE(a);
+  CHECK(a->type == endpoint::kind::tcp);
+  CHECK(a->port == 8000);
+  CHECK(a->host.empty());
+  auto b = parse_server_endpoint("tcp:0:interface=127.0.0.1");
+  REQUIRE(b);
+  CHECK(b->port == 0);
+  CHECK(b->host == "127.0.0.1");
+  auto c = parse_server_endpoint("tcp:port=9000:interface=\\:\\:1:backlog=50");
+  REQUIRE(c);
+  CHECK(c->port == 9000);
+  CHECK(c->host == "::1");
+  CHECK(c->options.at("backlog") == "50");
+  auto d = parse_server_endpoint("unix:/tmp/ply.sock");
+  REQUIRE(d);
+  CHECK(d->type == endpoint::kind::unix_socket);
+  CHECK(d->path == "/tmp/ply.sock");
+  auto e = parse_server_endpoint("ssl:8443:cert=c.pem:key=k.pem");
+  REQUIRE(e);
+  CHECK(e->type == endpoint::kind::ssl);
+  CHECK(e->options.at("cert") == "c.pem");
+}
+
+TEST_CASE("client endpoints parse with keywords or positions", "[endpoint]") {
+  auto a = parse_client_endpoint("tcp:host=localhost:port=8000");
+  REQUIRE(a);
+  CHECK(a->host == "localhost");
+  CHECK(a->port == 8000);
+  auto b = parse_client_endpoint("tcp:127.0.0.1:79:timeout=5");
+  REQUIRE(b);
+  CHECK(b->host == "127.0.0.1");
+  CHECK(b->port == 79);
+  CHECK(b->options.at("timeout") == "5");
+  auto c = parse_client_endpoint("tcp:host=[::1]:port=80");
+  REQUIRE(c);
+  CHECK(c->host == "::1");
+}
+
+TEST_CASE("bad endpoints are errors that say what is wrong", "[endpoint]") {
+  auto check_bad = [](caf::expected<endpoint> r, const std::string& fragment) {
+    REQUIRE_FALSE(r);
+    CHECK(is(r.error(), errc::bad_endpoint));
+    CHECK_THAT(describe(r.error()), Catch::Contains(fragment));
+  };
+  check_bad(parse_server_endpoint("8000"), "expected TYPE:ARGS");
+  check_bad(parse_server_endpoint("udpx:8000"), "unknown type 'udpx'");
+  check_bad(parse_server_endpoint("tcp:80000"), "not a number from 0 to 65535");
+  check_bad(parse_server_endpoint("tcp:abc"), "'abc'");
+  check_bad(parse_server_endpoint("tcp:interface=127.0.0.1"), "missing port");
+  check_bad(parse_client_endpoint("tcp:port=80"), "missing host");
+  check_bad(parse_client_endpoint("tcp:host=a:port=0"), "port other than 0");
+  check_bad(parse_server_endpoint("unix:"), "missing socket path");
+}

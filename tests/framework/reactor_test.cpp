@@ -1,0 +1,291 @@
+#include "ply/reactor.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "ply/line_receiver.hpp"
+#include "ply/protocol.hpp"
+#include "recorder.hpp"
+#include "socket_client.hpp"
+
+using namespace ply;
+using namespace std::chrono_literals;
+using ply::test::recorder;
+using ply::test::recorder_ptr;
+using ply::test::socket_client;
+
+namespace {
+
+/// A reactor running on its own thread for the duration of a test.
+struct running_reactor {
+  explicit running_reactor(size_t threads = 1) : sys(cfg), r(sys, make_opts(threads)) {
+  }
+
+  static reactor::options make_opts(size_t threads) {
+    reactor::options o;
+    o.threads = threads;
+    o.handle_signals = false;
+    o.stop_timeout = 1000ms;
+    return o;
+  }
+
+  uint16_t listen(factory_maker m) {
+    auto port = r.listen("tcp:0:interface=127.0.0.1", std::move(m));
+    REQUIRE(port);
+    return *port;
+  }
+
+  void start() {
+    thread = std::thread([this] { rc = r.run(); });
+  }
+
+  int stop() {
+    r.stop();
+    if (thread.joinable())
+      thread.join();
+    return rc;
+  }
+
+  ~running_reactor() {
+    stop();
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  reactor r;
+  std::thread thread;
+  int rc = -1;
+};
+
+class echo : public protocol {
+public:
+  explicit echo(recorder_ptr rec) : rec_(std::move(rec)) {
+  }
+  void data_received(bytes data) override {
+    if (data.find("boom") != std::string::npos)
+      throw std::runtime_error("boom");
+    if (data.find("close") != std::string::npos) {
+      transport().write("a");
+      transport().lose_connection();
+      transport().write("b");
+      return;
+    }
+    transport().write(data);
+  }
+  void connection_lost(const caf::error& reason) override {
+    rec_->add("lost:" + to_string(static_cast<errc>(reason.code())));
+  }
+
+private:
+  recorder_ptr rec_;
+};
+
+/// Streams `total` bytes on connect, in 64 KiB writes, pausing when told to.
+class streamer : public protocol {
+public:
+  streamer(recorder_ptr rec, size_t total) : rec_(std::move(rec)), left_(total) {
+  }
+  void connection_made() override {
+    produce();
+  }
+  void pause_producing() override {
+    rec_->add("pause");
+    paused_ = true;
+  }
+  void resume_producing() override {
+    rec_->add("resume");
+    paused_ = false;
+    produce();
+  }
+  void connection_lost(const caf::error& reason) override {
+    rec_->add("lost:" + to_string(static_cast<errc>(reason.code())));
+  }
+  caf::message_handler extra_behavior() override {
+    return {[this](caf::atom_value) { produce(); }};
+  }
+
+private:
+  void produce() {
+    // Writes a slice per message so that pause_producing can interleave.
+    if (paused_ || left_ == 0)
+      return;
+    auto n = std::min<size_t>(left_, 64 * 1024);
+    transport().write(std::string(n, 'x'));
+    left_ -= n;
+    if (left_ > 0)
+      send(this, caf::atom("more"));
+  }
+
+  recorder_ptr rec_;
+  size_t left_;
+  bool paused_ = false;
+};
+
+class failing_client : public client_factory {
+public:
+  explicit failing_client(std::shared_ptr<std::promise<std::string>> result)
+    : result_(std::move(result)) {
+  }
+  caf::actor build_protocol(const ply::address&) override {
+    return spawn_protocol<echo>(std::make_shared<recorder>());
+  }
+  void client_connection_failed(const caf::error& reason) override {
+    result_->set_value(describe(reason));
+  }
+
+private:
+  std::shared_ptr<std::promise<std::string>> result_;
+};
+
+class stop_watch_factory : public factory {
+public:
+  explicit stop_watch_factory(recorder_ptr rec) : rec_(std::move(rec)) {
+  }
+  caf::actor build_protocol(const ply::address&) override {
+    return spawn_protocol<echo>(rec_);
+  }
+  void start_factory() override {
+    rec_->add("start_factory");
+  }
+  void stop_factory() override {
+    rec_->add("stop_factory");
+  }
+
+private:
+  recorder_ptr rec_;
+};
+
+} // namespace
+
+TEST_CASE("reactor: many connections over several reactor threads each get their own echo",
+          "[reactor]") {
+  running_reactor rr{3};
+  auto port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
+  rr.start();
+  std::vector<std::unique_ptr<socket_client>> clients;
+  for (int i = 0; i < 30; ++i)
+    clients.push_back(std::make_unique<socket_client>(port));
+  for (int round = 0; round < 3; ++round)
+    for (size_t i = 0; i < clients.size(); ++i) {
+      auto msg = "client " + std::to_string(i) + " round " + std::to_string(round) + ";";
+      clients[i]->send(msg);
+      CHECK(clients[i]->read_exactly(msg.size()) == msg);
+    }
+  clients.clear();
+  CHECK(rr.stop() == 0);
+}
+
+TEST_CASE("reactor: a peer that resets mid-write gives connection_lost exactly once",
+          "[reactor]") {
+  auto rec = std::make_shared<recorder>();
+  running_reactor rr;
+  auto port = rr.listen(factory::for_protocol<streamer>(rec, size_t{64} << 20));
+  auto echo_port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
+  rr.start();
+  {
+    socket_client c{port};
+    CHECK(c.read_exactly(100000).size() == 100000);
+    c.reset();
+  }
+  for (int i = 0; i < 200 && rec->starting_with("lost:").empty(); ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(rec->starting_with("lost:") == std::vector<std::string>{"lost:connection_lost"});
+  socket_client other{echo_port};
+  other.send("still serving");
+  CHECK(other.read_exactly(13) == "still serving");
+  std::this_thread::sleep_for(50ms);
+  CHECK(rec->starting_with("lost:").size() == 1);
+}
+
+TEST_CASE("reactor: a throwing protocol closes its connection, others go on", "[reactor]") {
+  auto rec = std::make_shared<recorder>();
+  running_reactor rr;
+  auto port = rr.listen(factory::for_protocol<echo>(rec));
+  rr.start();
+  socket_client good{port};
+  socket_client bad{port};
+  bad.send("boom");
+  auto [rest, eof] = bad.read_to_eof();
+  CHECK(eof);
+  CHECK(rest.empty());
+  good.send("hello");
+  CHECK(good.read_exactly(5) == "hello");
+}
+
+TEST_CASE("reactor: writes after lose_connection are dropped; what came before is flushed",
+          "[reactor]") {
+  running_reactor rr;
+  auto port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
+  rr.start();
+  socket_client c{port};
+  c.send("close");
+  auto [data, eof] = c.read_to_eof();
+  CHECK(data == "a");
+  CHECK(eof);
+}
+
+TEST_CASE("reactor: connecting to a closed port says connection refused", "[reactor]") {
+  running_reactor rr;
+  rr.start();
+  auto result = std::make_shared<std::promise<std::string>>();
+  auto fut = result->get_future();
+  REQUIRE(rr.r.connect("tcp:host=127.0.0.1:port=1", factory::of<failing_client>(result)));
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  CHECK_THAT(fut.get(), Catch::Contains("connection refused"));
+}
+
+TEST_CASE("reactor: a full write buffer pauses the producer; draining resumes it, nothing lost",
+          "[reactor]") {
+  auto rec = std::make_shared<recorder>();
+  running_reactor rr;
+  size_t total = 16 << 20;
+  auto port = rr.listen(factory::for_protocol<streamer>(rec, total));
+  rr.start();
+  socket_client c{port, 10000};
+  for (int i = 0; i < 300 && rec->count("pause") == 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(rec->count("pause") >= 1);
+  CHECK(c.read_exactly(total).size() == total);
+  CHECK(rec->count("resume") >= 1);
+  CHECK(rec->count("resume") == rec->count("pause"));
+}
+
+TEST_CASE("reactor: stop closes connections gracefully and stops factories", "[reactor]") {
+  auto rec = std::make_shared<recorder>();
+  running_reactor rr;
+  auto port = rr.listen(factory::of<stop_watch_factory>(rec));
+  rr.start();
+  socket_client a{port};
+  socket_client b{port};
+  a.send("x");
+  CHECK(a.read_exactly(1) == "x");
+  b.send("y");
+  CHECK(b.read_exactly(1) == "y");
+  auto started = std::chrono::steady_clock::now();
+  CHECK(rr.stop() == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 900ms);
+  CHECK(a.read_to_eof().second);
+  CHECK(b.read_to_eof().second);
+  CHECK(rec->count("start_factory") == 1);
+  CHECK(rec->count("stop_factory") == 1);
+  CHECK(rec->count("lost:connection_done") == 2);
+}
+
+TEST_CASE("reactor: listening on a port in use is a clear error", "[reactor]") {
+  running_reactor rr;
+  auto port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
+  auto again = rr.r.listen("tcp:" + std::to_string(port) + ":interface=127.0.0.1",
+                           factory::for_protocol<echo>(std::make_shared<recorder>()));
+  REQUIRE_FALSE(again);
+  CHECK(is(again.error(), errc::listen_failed));
+  CHECK_THAT(describe(again.error()), Catch::Contains("in use"));
+  auto bad = rr.r.listen("tcp:nope", factory::for_protocol<echo>(std::make_shared<recorder>()));
+  REQUIRE_FALSE(bad);
+  CHECK(is(bad.error(), errc::bad_endpoint));
+}

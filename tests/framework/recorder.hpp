@@ -1,0 +1,45 @@
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+
+#include "ply/error.hpp"
+
+namespace ply::test {
+
+/// What test protocols and factories saw, shared with the test body (thread-safe).
+struct recorder {
+  void add(std::string event) {
+    std::lock_guard<std::mutex> guard{mtx};
+    events.push_back(std::move(event));
+  }
+
+  size_t count(const std::string& event) const {
+    std::lock_guard<std::mutex> guard{mtx};
+    size_t n = 0;
+    for (auto& e : events)
+      if (e == event)
+        ++n;
+    return n;
+  }
+
+  /// Events that start with `prefix`.
+  std::vector<std::string> starting_with(const std::string& prefix) const {
+    std::lock_guard<std::mutex> guard{mtx};
+    std::vector<std::string> out;
+    for (auto& e : events)
+      if (e.rfind(prefix, 0) == 0)
+        out.push_back(e);
+    return out;
+  }
+
+  mutable std::mutex mtx;
+  std::vector<std::string> events;
+};
+
+using recorder_ptr = std::shared_ptr<recorder>;
+
+} // namespace ply::test

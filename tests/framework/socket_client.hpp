@@ -1,0 +1,103 @@
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace ply::test {
+
+/// A blocking loopback client with receive timeouts, for tests that need exact control.
+class socket_client {
+public:
+  explicit socket_client(uint16_t port, int timeout_ms = 3000) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+      throw std::runtime_error("connect failed");
+  }
+
+  ~socket_client() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+  void send(const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      auto n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0)
+        throw std::runtime_error("send failed");
+      off += static_cast<size_t>(n);
+    }
+  }
+
+  /// Reads until `n` bytes arrived, the peer closed, or the timeout hit.
+  std::string read_exactly(size_t n) {
+    std::string out;
+    char buf[65536];
+    while (out.size() < n) {
+      auto got = ::recv(fd_, buf, std::min(sizeof(buf), n - out.size()), 0);
+      if (got <= 0)
+        break;
+      out.append(buf, static_cast<size_t>(got));
+    }
+    return out;
+  }
+
+  /// Reads until what arrived contains `needle` (or the peer closed, or the timeout hit).
+  std::string read_until(const std::string& needle) {
+    char buf[4096];
+    while (pending_.find(needle) == std::string::npos) {
+      auto got = ::recv(fd_, buf, sizeof(buf), 0);
+      if (got <= 0)
+        break;
+      pending_.append(buf, static_cast<size_t>(got));
+    }
+    auto pos = pending_.find(needle);
+    if (pos == std::string::npos)
+      return std::exchange(pending_, {});
+    auto out = pending_.substr(0, pos + needle.size());
+    pending_.erase(0, pos + needle.size());
+    return out;
+  }
+
+  /// Reads until the peer closes (or the timeout hits); returns what came and whether EOF was seen.
+  std::pair<std::string, bool> read_to_eof() {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+      auto got = ::recv(fd_, buf, sizeof(buf), 0);
+      if (got == 0)
+        return {out, true};
+      if (got < 0)
+        return {out, errno == ECONNRESET};
+      out.append(buf, static_cast<size_t>(got));
+    }
+  }
+
+  /// Closes with an RST instead of a FIN.
+  void reset() {
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+private:
+  int fd_ = -1;
+  std::string pending_;
+};
+
+} // namespace ply::test

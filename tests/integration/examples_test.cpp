@@ -1,0 +1,181 @@
+// The seed examples as a user runs them: real binaries, real clients (nc, curl), loopback only.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "../framework/socket_client.hpp"
+#include "process.hpp"
+
+using namespace ply::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string local = "tcp:0:interface=127.0.0.1";
+
+std::string nc(uint16_t port, const std::string& input) {
+  return shell("printf \"" + input + "\" | nc -N -w 3 127.0.0.1 " + std::to_string(port));
+}
+
+} // namespace
+
+TEST_CASE("every example answers --help and exits 0", "[examples]") {
+  for (auto name : {"echo_server", "echo_client", "double_echo", "set_timeout", "set_interval",
+                    "chat_server", "pubsub_server", "web_echo", "length_prefixed"}) {
+    INFO(name);
+    process p{{bin(name), "--help"}};
+    CHECK(p.wait() == 0);
+    CHECK_THAT(p.output(), Catch::Contains("Usage:"));
+  }
+}
+
+TEST_CASE("listening examples take --port, and a bad one is exit code 2", "[examples]") {
+  for (auto name : {"echo_server", "double_echo", "chat_server", "pubsub_server", "web_echo",
+                    "length_prefixed"}) {
+    INFO(name);
+    process p{{bin(name), "--port", "tcp:not-a-port"}};
+    CHECK(p.wait() == 2);
+    CHECK_THAT(p.log(), Catch::Contains("bad endpoint 'tcp:not-a-port'"));
+  }
+  process unknown{{bin("echo_server"), "--no-such-option"}};
+  CHECK(unknown.wait() == 2);
+}
+
+TEST_CASE("echo_server echoes to nc and a port in use is a clear error", "[examples]") {
+  process server{{bin("echo_server"), "--port", local}};
+  auto port = server.port();
+  REQUIRE(port != 0);
+  CHECK(nc(port, "hello\\nworld\\n") == "hello\nworld\n");
+  process second{{bin("echo_server"), "--port", "tcp:" + std::to_string(port) + ":interface=127.0.0.1"}};
+  CHECK(second.wait() == 2);
+  CHECK_THAT(second.log(), Catch::Contains("Address already in use"));
+}
+
+TEST_CASE("echo_client talks to echo_server, and fails clearly when nothing listens",
+          "[examples]") {
+  process server{{bin("echo_server"), "--port", local}};
+  auto port = server.port();
+  REQUIRE(port != 0);
+  process client{{bin("echo_client"), "--port", "tcp:host=127.0.0.1:port=" + std::to_string(port)}};
+  CHECK(client.wait() == 0);
+  CHECK_THAT(client.output(), Catch::Contains("Server said: Hello, world!"));
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+  process lonely{{bin("echo_client"), "--port", "tcp:host=127.0.0.1:port=" + std::to_string(port)}};
+  CHECK(lonely.wait() != 0);
+  CHECK_THAT(lonely.output(), Catch::Contains("Connection failed."));
+  CHECK_THAT(lonely.log(), Catch::Contains("connection refused"));
+}
+
+TEST_CASE("double_echo greets in two languages from one process", "[examples]") {
+  process server{{bin("double_echo"), "--port", local, "--port2", local}};
+  auto hello = server.port(0);
+  auto bonjour = server.port(1);
+  REQUIRE(hello != 0);
+  REQUIRE(bonjour != 0);
+  CHECK(nc(hello, "x\\n") == "Hello\r\nx\n");
+  CHECK(nc(bonjour, "y\\n") == "Bonjour\r\ny\n");
+}
+
+TEST_CASE("set_timeout prints four delayed calls in order, then stops", "[examples]") {
+  process p{{bin("set_timeout"), "--scale", "0.02"}};
+  CHECK(p.wait() == 0);
+  CHECK(p.output()
+        == "call_later #1 fired\ncall_later #2 fired\ncall_later #3 fired\ncall_later #4 fired\n"
+           "stopping\n");
+}
+
+TEST_CASE("set_interval's looping call stops itself", "[examples]") {
+  process p{{bin("set_interval"), "--interval", "0.02", "--count", "4"}};
+  CHECK(p.wait() == 0);
+  CHECK(p.output() == "tick 1\ntick 2\ntick 3\ntick 4\nloop stopped after 4 ticks\n");
+}
+
+TEST_CASE("chat_server: names, joins, lines to everyone else, leaves", "[examples]") {
+  process server{{bin("chat_server"), "--port", local}};
+  auto port = server.port();
+  REQUIRE(port != 0);
+  socket_client alice{port};
+  CHECK(alice.read_until("\r\n") == "What's your name?\r\n");
+  alice.send("alice\n");
+  CHECK(alice.read_until("\r\n") == "Welcome, alice!\r\n");
+  socket_client bob{port};
+  CHECK(bob.read_until("\r\n") == "What's your name?\r\n");
+  bob.send("alice\r\n");
+  CHECK(bob.read_until("\r\n") == "Name taken, please choose another.\r\n");
+  bob.send("bob\n");
+  CHECK(bob.read_until("\r\n") == "Welcome, bob!\r\n");
+  CHECK(alice.read_until("\r\n") == "bob has joined the channel.\r\n");
+  alice.send("hi bob\n");
+  CHECK(bob.read_until("\r\n") == "<alice> hi bob\r\n");
+  bob.send("hello alice\n");
+  CHECK(alice.read_until("\r\n") == "<bob> hello alice\r\n");
+  // A line over the limit closes only that connection.
+  socket_client mallory{port};
+  CHECK(mallory.read_until("\r\n") == "What's your name?\r\n");
+  mallory.send(std::string(20000, 'm'));
+  CHECK(mallory.read_to_eof().second);
+  bob.reset();
+  CHECK(alice.read_until("\r\n") == "bob has left the channel.\r\n");
+  alice.send("anyone?\n");
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+  CHECK(alice.read_to_eof().second);
+}
+
+TEST_CASE("pubsub_server sends every line to every client with the sender's address",
+          "[examples]") {
+  process server{{bin("pubsub_server"), "--port", local}};
+  auto port = server.port();
+  REQUIRE(port != 0);
+  socket_client a{port};
+  socket_client b{port};
+  std::this_thread::sleep_for(100ms);
+  a.send("news\n");
+  auto at_b = b.read_until("\r\n");
+  CHECK_THAT(at_b, Catch::Matches("<127\\.0\\.0\\.1:\\d+> news\r\n"));
+  CHECK(a.read_until("\r\n") == at_b);
+}
+
+TEST_CASE("web_echo answers curl with the request's lines", "[examples]") {
+  process server{{bin("web_echo"), "--port", local}};
+  auto port = server.port();
+  REQUIRE(port != 0);
+  auto body = shell("curl -s -H \"X-Test: yes\" http://127.0.0.1:" + std::to_string(port) + "/path");
+  CHECK_THAT(body, Catch::StartsWith("You said:\r\n\r\nGET /path HTTP/1.1\r\n"));
+  CHECK_THAT(body, Catch::Contains("X-Test: yes"));
+}
+
+TEST_CASE("length_prefixed client and server exchange framed messages", "[examples]") {
+  process server{{bin("length_prefixed"), "--port", local}};
+  auto port = server.port();
+  REQUIRE(port != 0);
+  process client{{bin("length_prefixed"), "--connect",
+                  "tcp:host=127.0.0.1:port=" + std::to_string(port), "--message", "one",
+                  "--message", "two words"}};
+  CHECK(client.wait() == 0);
+  CHECK(client.output() == "echo: one\necho: two words\n");
+  // An announced length over the limit closes that connection with a log line.
+  auto reply = shell("printf \"\\xff\\xff\\xff\\xffjunk\" | nc -w 3 127.0.0.1 " + std::to_string(port) + " | wc -c");
+  CHECK(reply == "0\n");
+  CHECK_THAT(server.log(), Catch::Contains("exceeds the limit"));
+}
+
+TEST_CASE("SIGTERM and SIGINT stop a server gracefully: clients see EOF, exit code 0",
+          "[examples]") {
+  for (int sig : {SIGTERM, SIGINT}) {
+    process server{{bin("echo_server"), "--port", local}};
+    auto port = server.port();
+    REQUIRE(port != 0);
+    socket_client c{port};
+    c.send("ping");
+    CHECK(c.read_exactly(4) == "ping");
+    auto started = std::chrono::steady_clock::now();
+    server.signal(sig);
+    CHECK(server.wait() == 0);
+    CHECK(std::chrono::steady_clock::now() - started < 2s);
+    CHECK(c.read_to_eof().second);
+  }
+}
