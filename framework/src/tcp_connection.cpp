@@ -171,7 +171,10 @@ address tcp_connection::host() const {
 }
 
 void tcp_connection::pause_reading() {
-  on_thread([this] { read_paused_ = true; });
+  on_thread([this] {
+    read_paused_ = true;
+    stop_read();
+  });
 }
 
 void tcp_connection::resume_reading() {
@@ -206,34 +209,32 @@ void tcp_connection::attach(caf::actor protocol) {
 // -- reading --------------------------------------------------------------------------------------
 
 void tcp_connection::start_read() {
-  if (read_pending_ || read_paused_ || read_eof_ || state_ != state::open || !protocol_)
+  if (read_watched_ || read_paused_ || read_eof_ || state_ != state::open || !protocol_)
     return;
-  read_pending_ = true;
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->on_readable(ec);
-                     });
+  read_watched_ = true;
+  thread_.watch_read(socket_.native_handle(), id_);
 }
 
-void tcp_connection::on_readable(const boost::system::error_code& ec) {
-  read_pending_ = false;
-  if (state_ != state::open)
+void tcp_connection::stop_read() {
+  if (!read_watched_)
     return;
-  if (ec) {
-    fail(ec, "read");
+  read_watched_ = false;
+  thread_.unwatch_read(socket_.native_handle());
+}
+
+void tcp_connection::on_readable() {
+  if (state_ != state::open || !read_watched_)
     return;
-  }
   boost::system::error_code rec;
   auto n = socket_.read_some(asio::buffer(thread_.read_buffer.get(), io_thread::read_buffer_size),
                              rec);
-  if (rec == asio::error::would_block || rec == asio::error::try_again) {
-    start_read();
+  if (rec == asio::error::would_block || rec == asio::error::try_again)
     return;
-  }
   if (rec == asio::error::eof) {
     // The peer is done sending. The protocol hears of it after the data it has not handled yet;
     // what it writes until then is still flushed (its lose_connection closes the socket).
     read_eof_ = true;
+    stop_read();
     send_lost(make_error(errc::connection_done, "connection closed by peer"));
     return;
   }
@@ -242,8 +243,6 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
     return;
   }
   deliver(caf::make_message(data_atom::value, bytes{thread_.read_buffer.get(), n}));
-  if (!read_paused_)
-    start_read();
 }
 
 // -- closing --------------------------------------------------------------------------------------
@@ -259,6 +258,7 @@ void tcp_connection::close(caf::error reason, bool graceful) {
   if (state_ == state::closed)
     return;
   state_ = state::closed;
+  stop_read();
   boost::system::error_code ignored;
   if (graceful)
     socket_.shutdown(tcp::socket::shutdown_both, ignored);

@@ -37,6 +37,9 @@ public:
   uint64_t id() const override;
   void attach(caf::actor protocol) override;
 
+  /// The socket has bytes (or EOF, or an error) to read: called by the thread's read poller.
+  void on_readable();
+
 private:
   enum class state { open, closing, closed };
 
@@ -45,7 +48,7 @@ private:
 
   void do_write(bytes_view data);
   void start_read();
-  void on_readable(const boost::system::error_code& ec);
+  void stop_read();
   void start_write_wait();
   void on_writable(const boost::system::error_code& ec);
   void check_watermarks();
@@ -66,7 +69,7 @@ private:
   size_t high_water_ = default_high_water_mark;
   size_t low_water_ = default_low_water_mark;
   state state_ = state::open;
-  bool read_pending_ = false;
+  bool read_watched_ = false;
   bool read_paused_ = false;
   bool read_eof_ = false;
   bool write_pending_ = false;
