@@ -30,11 +30,11 @@ io_thread::io_thread(caf::actor_system& sys, size_t index)
     read_buffer(new char[read_buffer_size]),
     index_(index),
     guard_(asio::make_work_guard(ioc)) {
-  read_epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (read_epoll_fd_ < 0)
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0)
     throw std::runtime_error(std::string{"epoll_create1 failed: "} + std::strerror(errno));
-  read_poller_.emplace(ioc, read_epoll_fd_);
-  arm_read_poller();
+  poller_.emplace(ioc, epoll_fd_);
+  arm_poller();
 }
 
 io_thread::~io_thread() {
@@ -65,40 +65,35 @@ void io_thread::resume(caf::resumable* job) {
   }
 }
 
-void io_thread::watch_read(int fd, uint64_t id) {
+void io_thread::watch(int fd, uint64_t id, uint32_t before, uint32_t after) {
   epoll_event ev{};
-  ev.events = EPOLLIN;
+  ev.events = after;
   ev.data.u64 = id;
-  if (::epoll_ctl(read_epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
-    ::epoll_ctl(read_epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+  auto op = before == 0 ? EPOLL_CTL_ADD : after == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+  ::epoll_ctl(epoll_fd_, op, fd, &ev);
 }
 
-void io_thread::unwatch_read(int fd) {
-  epoll_event ev{};
-  ::epoll_ctl(read_epoll_fd_, EPOLL_CTL_DEL, fd, &ev);
+void io_thread::arm_poller() {
+  poller_->async_wait(asio::posix::stream_descriptor::wait_read,
+                      [this](const boost::system::error_code& ec) {
+                        if (!ec)
+                          on_poller_ready();
+                      });
 }
 
-void io_thread::arm_read_poller() {
-  read_poller_->async_wait(asio::posix::stream_descriptor::wait_read,
-                           [this](const boost::system::error_code& ec) {
-                             if (!ec)
-                               on_read_poller_ready();
-                           });
-}
-
-void io_thread::on_read_poller_ready() {
+void io_thread::on_poller_ready() {
   constexpr int max_events = 256;
   epoll_event events[max_events];
-  auto n = ::epoll_wait(read_epoll_fd_, events, max_events, 0);
+  auto n = ::epoll_wait(epoll_fd_, events, max_events, 0);
   for (int i = 0; i < n; ++i) {
     // Looked up by id: a connection closed earlier in this batch is simply gone.
     auto it = connections.find(events[i].data.u64);
     if (it != connections.end()) {
       auto conn = it->second;
-      conn->on_readable();
+      conn->on_events(events[i].events);
     }
   }
-  arm_read_poller();
+  arm_poller();
 }
 
 void io_thread::run() {

@@ -76,8 +76,16 @@ struct reactor::impl {
 
   /// Hands a connected socket to `factory`, on the thread that owns the socket.
   void new_connection(io_thread& thr, tcp::socket sock, const caf::actor& factory) {
+    // The connection keeps only the descriptor: the thread's poller watches it.
+    boost::system::error_code ec;
+    sock.non_blocking(true, ec);
+    auto fd = sock.release(ec);
+    if (ec) {
+      spdlog::error("cannot take over an accepted socket: {}", ec.message());
+      return;
+    }
     auto conn = std::make_shared<detail::tcp_connection>(
-      thr, std::move(sock), next_connection_id.fetch_add(1, std::memory_order_relaxed));
+      thr, fd, next_connection_id.fetch_add(1, std::memory_order_relaxed));
     conn->open();
     caf::actor_cast<caf::abstract_actor*>(factory)->enqueue(
       nullptr, caf::make_message_id(),

@@ -1,5 +1,14 @@
 #include "internal/tcp_connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/make_message.hpp>
@@ -18,27 +27,38 @@ address to_address(const tcp::endpoint& ep) {
   return address{ep.address().to_string(), ep.port()};
 }
 
-} // namespace
-
-tcp_connection::tcp_connection(io_thread& thread, tcp::socket socket, uint64_t id)
-  : thread_(thread), socket_(std::move(socket)), id_(id) {
-  boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(tcp::no_delay(true), ec);
-  auto remote = socket_.remote_endpoint(ec);
-  if (!ec)
-    peer_ = to_address(remote);
-  auto local = socket_.local_endpoint(ec);
-  if (!ec)
-    host_ = to_address(local);
+tcp::endpoint socket_name(int fd, bool remote) {
+  tcp::endpoint ep;
+  auto len = static_cast<socklen_t>(ep.capacity());
+  auto rc = remote ? ::getpeername(fd, ep.data(), &len) : ::getsockname(fd, ep.data(), &len);
+  if (rc == 0)
+    ep.resize(len);
+  return ep;
 }
 
-tcp_connection::~tcp_connection() = default;
+bool would_block(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+} // namespace
+
+tcp_connection::tcp_connection(io_thread& thread, int fd, uint64_t id)
+  : thread_(thread), fd_(fd), id_(id) {
+  int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  peer_ = socket_name(fd_, true);
+  host_ = socket_name(fd_, false);
+}
+
+tcp_connection::~tcp_connection() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
 
 void tcp_connection::open() {
   thread_.connections.emplace(id_, shared_from_this());
   thread_.open_count.fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("[conn {}] connection from {} to {}", id_, peer_.to_string(), host_.to_string());
+  spdlog::debug("[conn {}] connection from {} to {}", id_, peer().to_string(), host().to_string());
 }
 
 template <class F>
@@ -47,6 +67,28 @@ void tcp_connection::on_thread(F f) {
     f();
   else
     asio::post(thread_.ioc, [self = shared_from_this(), f = std::move(f)]() mutable { f(); });
+}
+
+void tcp_connection::update_interest() {
+  uint32_t want = 0;
+  if (state_ != state::closed) {
+    if (!read_paused_ && !read_eof_ && state_ == state::open && protocol_)
+      want |= EPOLLIN;
+    if (queued() > 0)
+      want |= EPOLLOUT;
+  }
+  if (want != interest_) {
+    thread_.watch(fd_, id_, interest_, want);
+    interest_ = want;
+  }
+}
+
+void tcp_connection::on_events(uint32_t events) {
+  // Errors and hang-ups surface through the read or the write that follows.
+  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && (interest_ & EPOLLIN))
+    on_readable();
+  if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && (interest_ & EPOLLOUT) && state_ != state::closed)
+    on_writable();
 }
 
 // -- transport ------------------------------------------------------------------------------------
@@ -67,53 +109,36 @@ void tcp_connection::do_write(bytes_view data) {
                   data.size());
     return;
   }
-  if (woff_ == wbuf_.size()) {
+  if (queued() == 0) {
     // Nothing queued: write straight to the socket and keep only what did not fit.
     wbuf_.clear();
     woff_ = 0;
-    boost::system::error_code ec;
-    auto n = socket_.write_some(asio::buffer(data.data(), data.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (!would_block(errno)) {
+        fail(errno, "write");
+        return;
+      }
       n = 0;
-    } else if (ec) {
-      fail(ec, "write");
-      return;
     }
-    if (n == data.size())
+    if (static_cast<size_t>(n) == data.size())
       return;
-    data.remove_prefix(n);
+    data.remove_prefix(static_cast<size_t>(n));
   }
   wbuf_.append(data.data(), data.size());
   check_watermarks();
-  start_write_wait();
+  update_interest();
 }
 
-void tcp_connection::start_write_wait() {
-  if (write_pending_ || state_ == state::closed)
-    return;
-  write_pending_ = true;
-  socket_.async_wait(tcp::socket::wait_write,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->on_writable(ec);
-                     });
-}
-
-void tcp_connection::on_writable(const boost::system::error_code& ec) {
-  write_pending_ = false;
-  if (state_ == state::closed)
-    return;
-  if (ec) {
-    fail(ec, "write");
+void tcp_connection::on_writable() {
+  auto n = ::send(fd_, wbuf_.data() + woff_, queued(), MSG_NOSIGNAL);
+  if (n < 0) {
+    if (!would_block(errno))
+      fail(errno, "write");
     return;
   }
-  boost::system::error_code wec;
-  auto n = socket_.write_some(asio::buffer(wbuf_.data() + woff_, wbuf_.size() - woff_), wec);
-  if (wec && wec != asio::error::would_block && wec != asio::error::try_again) {
-    fail(wec, "write");
-    return;
-  }
-  woff_ += wec ? 0 : n;
-  if (woff_ == wbuf_.size()) {
+  woff_ += static_cast<size_t>(n);
+  if (queued() == 0) {
     wbuf_.clear();
     wbuf_.shrink_to_fit();
     woff_ = 0;
@@ -122,22 +147,20 @@ void tcp_connection::on_writable(const boost::system::error_code& ec) {
     woff_ = 0;
   }
   check_watermarks();
-  if (woff_ < wbuf_.size()) {
-    start_write_wait();
-  } else if (state_ == state::closing) {
+  if (queued() == 0 && state_ == state::closing)
     close(make_error(errc::connection_done), true);
-  }
+  else
+    update_interest();
 }
 
 void tcp_connection::check_watermarks() {
-  auto queued = wbuf_.size() - woff_;
-  if (!producer_paused_ && queued > high_water_) {
+  if (!producer_paused_ && queued() > high_water_) {
     producer_paused_ = true;
-    spdlog::debug("[conn {}] write buffer at {} bytes: pausing the producer", id_, queued);
+    spdlog::debug("[conn {}] write buffer at {} bytes: pausing the producer", id_, queued());
     deliver(caf::make_message(pause_atom::value));
-  } else if (producer_paused_ && queued <= low_water_) {
+  } else if (producer_paused_ && queued() <= low_water_) {
     producer_paused_ = false;
-    spdlog::debug("[conn {}] write buffer at {} bytes: resuming the producer", id_, queued);
+    spdlog::debug("[conn {}] write buffer at {} bytes: resuming the producer", id_, queued());
     deliver(caf::make_message(resume_atom::value));
   }
 }
@@ -150,9 +173,10 @@ void tcp_connection::do_lose() {
   if (state_ != state::open)
     return;
   state_ = state::closing;
-  if (woff_ == wbuf_.size())
+  if (queued() == 0)
     close(make_error(errc::connection_done), true);
-  // Otherwise on_writable closes once the buffer is flushed.
+  else
+    update_interest();  // stops reading; on_writable closes once the buffer is flushed
 }
 
 void tcp_connection::abort_connection() {
@@ -163,31 +187,31 @@ void tcp_connection::abort_connection() {
 }
 
 address tcp_connection::peer() const {
-  return peer_;
+  return to_address(peer_);
 }
 
 address tcp_connection::host() const {
-  return host_;
+  return to_address(host_);
 }
 
 void tcp_connection::pause_reading() {
   on_thread([this] {
     read_paused_ = true;
-    stop_read();
+    update_interest();
   });
 }
 
 void tcp_connection::resume_reading() {
   on_thread([this] {
     read_paused_ = false;
-    start_read();
+    update_interest();
   });
 }
 
 void tcp_connection::set_write_watermarks(size_t high, size_t low) {
   on_thread([this, high, low] {
-    high_water_ = high;
-    low_water_ = std::min(low, high);
+    high_water_ = static_cast<uint32_t>(high);
+    low_water_ = static_cast<uint32_t>(std::min(low, high));
     check_watermarks();
   });
 }
@@ -202,69 +226,52 @@ void tcp_connection::attach(caf::actor protocol) {
     if (state_ == state::closed)
       send_lost(close_reason_);
     else
-      start_read();
+      update_interest();
   });
 }
 
 // -- reading --------------------------------------------------------------------------------------
 
-void tcp_connection::start_read() {
-  if (read_watched_ || read_paused_ || read_eof_ || state_ != state::open || !protocol_)
-    return;
-  read_watched_ = true;
-  thread_.watch_read(socket_.native_handle(), id_);
-}
-
-void tcp_connection::stop_read() {
-  if (!read_watched_)
-    return;
-  read_watched_ = false;
-  thread_.unwatch_read(socket_.native_handle());
-}
-
 void tcp_connection::on_readable() {
-  if (state_ != state::open || !read_watched_)
+  auto n = ::recv(fd_, thread_.read_buffer.get(), io_thread::read_buffer_size, 0);
+  if (n < 0) {
+    if (!would_block(errno))
+      fail(errno, "read");
     return;
-  boost::system::error_code rec;
-  auto n = socket_.read_some(asio::buffer(thread_.read_buffer.get(), io_thread::read_buffer_size),
-                             rec);
-  if (rec == asio::error::would_block || rec == asio::error::try_again)
-    return;
-  if (rec == asio::error::eof) {
+  }
+  if (n == 0) {
     // The peer is done sending. The protocol hears of it after the data it has not handled yet;
     // what it writes until then is still flushed (its lose_connection closes the socket).
     read_eof_ = true;
-    stop_read();
+    update_interest();
     send_lost(make_error(errc::connection_done, "connection closed by peer"));
     return;
   }
-  if (rec) {
-    fail(rec, "read");
-    return;
-  }
-  deliver(caf::make_message(data_atom::value, bytes{thread_.read_buffer.get(), n}));
+  deliver(caf::make_message(data_atom::value,
+                            bytes{thread_.read_buffer.get(), static_cast<size_t>(n)}));
 }
 
 // -- closing --------------------------------------------------------------------------------------
 
-void tcp_connection::fail(const boost::system::error_code& ec, const char* during) {
-  if (state_ == state::closed || ec == asio::error::operation_aborted)
+void tcp_connection::fail(int err, const char* during) {
+  if (state_ == state::closed)
     return;
-  spdlog::debug("[conn {}] {} failed: {}", id_, during, ec.message());
-  close(make_error(errc::connection_lost, ec.message()), false);
+  auto why = std::string{std::strerror(err)};
+  spdlog::debug("[conn {}] {} failed: {}", id_, during, why);
+  close(make_error(errc::connection_lost, why), false);
 }
 
 void tcp_connection::close(caf::error reason, bool graceful) {
   if (state_ == state::closed)
     return;
   state_ = state::closed;
-  stop_read();
-  boost::system::error_code ignored;
+  update_interest();
   if (graceful)
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-  if (woff_ != wbuf_.size())
-    spdlog::debug("[conn {}] dropped {} unsent bytes on close", id_, wbuf_.size() - woff_);
+    ::shutdown(fd_, SHUT_RDWR);
+  ::close(fd_);
+  fd_ = -1;
+  if (queued() > 0)
+    spdlog::debug("[conn {}] dropped {} unsent bytes on close", id_, queued());
   wbuf_.clear();
   wbuf_.shrink_to_fit();
   woff_ = 0;

@@ -59,22 +59,20 @@ public:
   /// Number of open connections, readable from any thread.
   std::atomic<size_t> open_count{0};
 
-  /// Watches `fd` for readability on behalf of connection `id` (level-triggered).
-  void watch_read(int fd, uint64_t id);
-
-  /// Stops watching `fd` (paused reading, EOF, close).
-  void unwatch_read(int fd);
+  /// Changes the epoll events watched on `fd` for connection `id` from `before` to `after`
+  /// (level-triggered; 0 means not watched).
+  void watch(int fd, uint64_t id, uint32_t before, uint32_t after);
 
 private:
   void resume(caf::resumable* job);
-  void arm_read_poller();
-  void on_read_poller_ready();
+  void arm_poller();
+  void on_poller_ready();
 
-  /// The read poller: a level-triggered epoll set of this thread's sockets, itself watched by
-  /// Asio. A ready batch costs one epoll_wait, and a socket is registered once for its lifetime
+  /// The poller: a level-triggered epoll set of this thread's sockets, itself watched by Asio. A
+  /// ready batch costs one epoll_wait, and a socket stays registered for reading for its lifetime
   /// instead of re-arming a one-shot wait (an epoll_ctl) after every read.
-  int read_epoll_fd_ = -1;
-  std::optional<asio::posix::stream_descriptor> read_poller_;
+  int epoll_fd_ = -1;
+  std::optional<asio::posix::stream_descriptor> poller_;
 
   static thread_local io_thread* current_;
   size_t index_;

@@ -14,13 +14,16 @@ namespace ply::detail {
 
 class io_thread;
 
-/// A TCP connection owned by one reactor thread: the transport of one protocol actor. All state is
-/// touched on the owning thread only; transport calls from other threads are posted there. No
-/// per-connection read buffer: it waits for readability and reads into the thread's buffer.
+/// A TCP connection owned by one reactor thread: the transport of one protocol actor. It holds
+/// only the socket's descriptor; the thread's poller tells it when the socket is readable or, while
+/// bytes are queued, writable. All state is touched on the owning thread only; transport calls
+/// from other threads are posted there. No per-connection read buffer: reads go to the thread's
+/// buffer and are copied once, into the message.
 class tcp_connection final : public transport,
                              public std::enable_shared_from_this<tcp_connection> {
 public:
-  tcp_connection(io_thread& thread, tcp::socket socket, uint64_t id);
+  /// Takes ownership of `fd`, a connected socket.
+  tcp_connection(io_thread& thread, int fd, uint64_t id);
   ~tcp_connection() override;
 
   /// Registers with the thread. Called on the owning thread right after construction.
@@ -37,42 +40,43 @@ public:
   uint64_t id() const override;
   void attach(caf::actor protocol) override;
 
-  /// The socket has bytes (or EOF, or an error) to read: called by the thread's read poller.
-  void on_readable();
+  /// The poller saw `events` (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR) on the socket.
+  void on_events(uint32_t events);
 
 private:
-  enum class state { open, closing, closed };
+  enum class state : uint8_t { open, closing, closed };
 
   template <class F>
   void on_thread(F f);
 
   void do_write(bytes_view data);
-  void start_read();
-  void stop_read();
-  void start_write_wait();
-  void on_writable(const boost::system::error_code& ec);
+  void on_readable();
+  void on_writable();
+  void update_interest();
   void check_watermarks();
   void do_lose();
   void close(caf::error reason, bool graceful);
-  void fail(const boost::system::error_code& ec, const char* during);
+  void fail(int err, const char* during);
   void deliver(caf::message msg);
   void send_lost(caf::error reason);
+  size_t queued() const {
+    return wbuf_.size() - woff_;
+  }
 
   io_thread& thread_;
-  tcp::socket socket_;
+  int fd_;
   uint64_t id_;
-  address peer_;
-  address host_;
+  tcp::endpoint peer_;
+  tcp::endpoint host_;
   caf::actor protocol_;
   std::string wbuf_;
   size_t woff_ = 0;
-  size_t high_water_ = default_high_water_mark;
-  size_t low_water_ = default_low_water_mark;
+  uint32_t high_water_ = default_high_water_mark;
+  uint32_t low_water_ = default_low_water_mark;
+  uint32_t interest_ = 0;  ///< epoll events registered with the poller
   state state_ = state::open;
-  bool read_watched_ = false;
   bool read_paused_ = false;
   bool read_eof_ = false;
-  bool write_pending_ = false;
   bool producer_paused_ = false;
   bool lost_sent_ = false;
   caf::error close_reason_;
