@@ -47,6 +47,10 @@ void io_thread::exec_later(caf::resumable* job) {
     system().scheduler().enqueue(job);
     return;
   }
+  if (collecting_ && in_thread()) {
+    ready_.push_back(job);
+    return;
+  }
   caf::intrusive_ptr<caf::resumable> owned{job, false};
   asio::post(ioc, [this, owned = std::move(owned)]() mutable { resume(owned.detach()); });
 }
@@ -90,10 +94,37 @@ void io_thread::on_poller_ready() {
     auto it = connections.find(events[i].data.u64);
     if (it != connections.end()) {
       auto conn = it->second;
+      collecting_ = true;
       conn->on_events(events[i].events);
+      run_ready_jobs();
     }
   }
   arm_poller();
+}
+
+void io_thread::run_ready_jobs() {
+  // Bounded, so actors that keep waking each other cannot starve the sockets: what is left over
+  // (and every actor that wants another turn) goes through the io_context like any posted job.
+  constexpr size_t max_inline_jobs = 256;
+  size_t ran = 0;
+  for (size_t i = 0; i < ready_.size(); ++i) {
+    if (ran++ == max_inline_jobs) {
+      collecting_ = false;
+      for (size_t j = i; j < ready_.size(); ++j)
+        exec_later(ready_[j]);
+      break;
+    }
+    auto* job = ready_[i];
+    if (job->resume(this, max_throughput) == caf::resumable::resume_later) {
+      collecting_ = false;
+      exec_later(job);
+      collecting_ = true;
+    } else {
+      intrusive_ptr_release(job);
+    }
+  }
+  ready_.clear();
+  collecting_ = false;
 }
 
 void io_thread::run() {

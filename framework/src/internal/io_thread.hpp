@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/execution_unit.hpp>
 #include <caf/fwd.hpp>
@@ -65,6 +66,7 @@ public:
 
 private:
   void resume(caf::resumable* job);
+  void run_ready_jobs();
   void arm_poller();
   void on_poller_ready();
 
@@ -72,6 +74,11 @@ private:
   /// ready batch costs one epoll_wait, and a socket stays registered for reading for its lifetime
   /// instead of re-arming a one-shot wait (an epoll_ctl) after every read.
   int epoll_fd_ = -1;
+
+  /// Actors woken while the poller handles an event run right after it, before the next socket
+  /// is read (read, handle, write per connection), instead of after the whole batch.
+  std::vector<caf::resumable*> ready_;
+  bool collecting_ = false;
   std::optional<asio::posix::stream_descriptor> poller_;
 
   static thread_local io_thread* current_;
