@@ -196,6 +196,8 @@ TEST_CASE("reactor: a peer that resets mid-write gives connection_lost exactly o
   for (int i = 0; i < 200 && rec->starting_with("lost:").empty(); ++i)
     std::this_thread::sleep_for(10ms);
   CHECK(rec->starting_with("lost:") == std::vector<std::string>{"lost:connection_lost"});
+  // The connection is gone from the reactor, not leaked.
+  CHECK(rr.r.connection_count() == 0);
   socket_client other{echo_port};
   other.send("still serving");
   CHECK(other.read_exactly(13) == "still serving");
