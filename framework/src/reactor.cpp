@@ -14,6 +14,7 @@
 #include "internal/atoms.hpp"
 #include "internal/io_thread.hpp"
 #include "internal/tcp_connection.hpp"
+#include "ply/atoms.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/error.hpp"
 
@@ -29,6 +30,27 @@ struct reactor::impl {
       this->opts.threads = 1;
     for (size_t i = 0; i < this->opts.threads; ++i)
       threads.emplace_back(std::make_unique<io_thread>(sys, i));
+    control = sys.spawn([this](caf::event_based_actor*) -> caf::behavior {
+      return {
+        [this](listen_atom, const std::string& ep, caf::actor& f) -> caf::result<uint16_t> {
+          auto port = check(listen(ep, &f, nullptr));
+          if (!port)
+            return port.error();
+          return *port;
+        },
+        [this](connect_atom, const std::string& ep, caf::actor& f) -> caf::result<caf::unit_t> {
+          if (auto r = check(connect(ep, &f, nullptr)); !r)
+            return r.error();
+          return caf::unit;
+        },
+        [this](count_atom) { return open_connections(); },
+        [this](stop_atom, int code) { self.stop(code); },
+      };
+    });
+  }
+
+  ~impl() {
+    caf::anon_send_exit(control, caf::exit_reason::user_shutdown);
   }
 
   reactor& self;
@@ -42,6 +64,7 @@ struct reactor::impl {
   std::vector<std::function<void()>> when_running;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // touched on threads[0] only
   std::optional<asio::signal_set> signals;
+  caf::actor control;
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};
   std::atomic<bool> setup_failed{false};
@@ -67,7 +90,11 @@ struct reactor::impl {
   }
 
   caf::actor start_factory(const factory_maker& make) {
-    auto f = make(sys);
+    return adopt_factory(make(sys));
+  }
+
+  /// Starts a factory actor (its `start_factory` runs before any connection) and stops it with us.
+  caf::actor adopt_factory(caf::actor f) {
     caf::anon_send(f, detail::start_atom::value, detail::reactor_ref{&self});
     std::lock_guard<std::mutex> guard{mtx};
     factories.push_back(f);
@@ -147,12 +174,7 @@ struct reactor::impl {
     if (acc->listen(backlog, ec); ec)
       return make_error(errc::listen_failed, what + ec.message());
     auto port = acc->local_endpoint().port();
-    auto f = factory ? *factory : start_factory(*make);
-    if (factory) {
-      caf::anon_send(f, detail::start_atom::value, detail::reactor_ref{&self});
-      std::lock_guard<std::mutex> guard{mtx};
-      factories.push_back(f);
-    }
+    auto f = factory ? adopt_factory(*factory) : start_factory(*make);
     spdlog::info("listening on {}", address{addr.to_string(), port}.to_string());
     asio::post(main_thread().ioc, [this, acc = std::move(acc), f]() mutable {
       if (stopping) {
@@ -165,7 +187,8 @@ struct reactor::impl {
     return port;
   }
 
-  caf::expected<caf::actor> connect(std::string_view text, const factory_maker& make) {
+  caf::expected<caf::actor> connect(std::string_view text, const caf::actor* factory,
+                                    const factory_maker* make) {
     auto ep = parse_client_endpoint(text);
     if (!ep)
       return ep.error();
@@ -175,7 +198,7 @@ struct reactor::impl {
     auto timeout = std::chrono::seconds(30);
     if (auto i = ep->options.find("timeout"); i != ep->options.end())
       timeout = std::chrono::seconds(std::stoi(i->second));
-    auto f = start_factory(make);
+    auto f = factory ? adopt_factory(*factory) : start_factory(*make);
     auto& thr = pick_thread();
     asio::post(thr.ioc, [this, &thr, ep = *ep, f, timeout] { start_connect(thr, ep, f, timeout); });
     return f;
@@ -292,6 +315,7 @@ struct reactor::impl {
     auto factory_deadline = std::max(deadline, std::chrono::steady_clock::now()
                                                  + std::chrono::milliseconds(500));
     wait_until([remaining] { return remaining->load() == 0; }, factory_deadline, [this] {
+      caf::anon_send_exit(control, caf::exit_reason::normal);
       for (auto& t : threads)
         t->reject_jobs();
       for (auto& t : threads)
@@ -337,7 +361,15 @@ caf::expected<uint16_t> reactor::listen(std::string_view endpoint, caf::actor fa
 }
 
 caf::expected<caf::actor> reactor::connect(std::string_view endpoint, factory_maker make) {
-  return impl_->check(impl_->connect(endpoint, make));
+  return impl_->check(impl_->connect(endpoint, nullptr, &make));
+}
+
+caf::expected<caf::actor> reactor::connect(std::string_view endpoint, caf::actor factory) {
+  return impl_->check(impl_->connect(endpoint, &factory, nullptr));
+}
+
+caf::actor reactor::control() const {
+  return impl_->control;
 }
 
 void reactor::call_when_running(std::function<void()> fn) {

@@ -8,7 +8,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 
+#include "ply/atoms.hpp"
 #include "ply/line_receiver.hpp"
 #include "ply/protocol.hpp"
 #include "recorder.hpp"
@@ -290,4 +292,28 @@ TEST_CASE("reactor: listening on a port in use is a clear error", "[reactor]") {
   auto bad = rr.r.listen("tcp:nope", factory::for_protocol<echo>(std::make_shared<recorder>()));
   REQUIRE_FALSE(bad);
   CHECK(is(bad.error(), errc::bad_endpoint));
+}
+
+TEST_CASE("reactor: actors control the reactor by messages", "[reactor]") {
+  running_reactor rr;
+  rr.start();
+  caf::scoped_actor self{rr.sys};
+  auto f = factory::for_protocol<echo>(std::make_shared<recorder>())(rr.sys);
+  uint16_t port = 0;
+  self->request(rr.r.control(), 5s, listen_atom::value, std::string{"tcp:0:interface=127.0.0.1"}, f)
+    .receive([&](uint16_t p) { port = p; }, [&](caf::error& err) { FAIL(describe(err)); });
+  REQUIRE(port != 0);
+  socket_client c{port};
+  c.send("by message");
+  CHECK(c.read_exactly(10) == "by message");
+  size_t count = 0;
+  self->request(rr.r.control(), 5s, count_atom::value)
+    .receive([&](size_t n) { count = n; }, [&](caf::error& err) { FAIL(describe(err)); });
+  CHECK(count == 1);
+  self->request(rr.r.control(), 5s, listen_atom::value, std::string{"tcp:nope"}, f)
+    .receive([&](uint16_t) { FAIL("listen should fail"); },
+             [&](caf::error& err) { CHECK(is(err, errc::bad_endpoint)); });
+  self->send(rr.r.control(), stop_atom::value, 3);
+  rr.thread.join();
+  CHECK(rr.rc == 3);
 }

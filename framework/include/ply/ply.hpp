@@ -2,6 +2,7 @@
 
 /// Everything a ply program usually needs.
 #include "ply/address.hpp"
+#include "ply/atoms.hpp"
 #include "ply/bytes.hpp"
 #include "ply/command_line.hpp"
 #include "ply/endpoint.hpp"

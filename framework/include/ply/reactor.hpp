@@ -47,6 +47,15 @@ public:
   /// outcome through `client_connection_failed` or a protocol actor's `connection_made`.
   caf::expected<caf::actor> connect(std::string_view endpoint, factory_maker make);
 
+  /// Connects with an already spawned client factory actor.
+  caf::expected<caf::actor> connect(std::string_view endpoint, caf::actor factory);
+
+  /// The reactor as an actor, so that actors control it by messages (`ply/atoms.hpp`):
+  /// `(listen_atom, endpoint, factory)` answers the bound port, `(connect_atom, endpoint, factory)`
+  /// answers `caf::unit` once the attempt started, `(count_atom)` the open connections, and
+  /// `(stop_atom, exit_code)` stops the reactor. It quits when the reactor stops.
+  caf::actor control() const;
+
   /// Runs `fn` on the reactor's first thread once `run` has started.
   void call_when_running(std::function<void()> fn);
 
