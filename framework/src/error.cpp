@@ -51,7 +51,8 @@ std::string describe(const caf::error& err) {
 }
 
 bool is(const caf::error& err, errc code) {
-  return err.category() == category && err.code() == static_cast<uint8_t>(code);
+  // CAF 0.17's category() dereferences an empty error: test emptiness first.
+  return err && err.category() == category && err.code() == static_cast<uint8_t>(code);
 }
 
 } // namespace ply

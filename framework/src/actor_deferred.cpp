@@ -1,0 +1,141 @@
+#include "ply/actor_deferred.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+
+namespace ply::detail {
+
+namespace {
+
+using sleep_atom = caf::atom_constant<caf::atom("plysleep")>;
+using done_atom = caf::atom_constant<caf::atom("plydone")>;
+
+/// A finished job's promise, carried back to the relay that made it.
+struct promise_box {
+  caf::response_promise rp;
+};
+
+} // namespace
+
+} // namespace ply::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::detail::promise_box)
+
+namespace ply {
+
+namespace detail {
+
+namespace {
+
+/// The process's pool for blocking work (Twisted's reactor thread pool): a few threads, started on
+/// first use, joined at exit.
+class blocking_pool {
+public:
+  static constexpr size_t size = 4;
+
+  void submit(std::function<void()> job) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (threads_.empty())
+      for (size_t i = 0; i < size; ++i)
+        threads_.emplace_back([this] { work(); });
+    jobs_.push_back(std::move(job));
+    cv_.notify_one();
+  }
+
+  ~blocking_pool() {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    for (auto& t : threads_)
+      t.join();
+  }
+
+private:
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> guard{mtx_};
+        cv_.wait(guard, [this] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty())
+          return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  bool stopping_ = false;
+};
+
+blocking_pool& pool() {
+  static blocking_pool instance;
+  return instance;
+}
+
+} // namespace
+
+caf::actor spawn_thread_relay(caf::actor_system& sys) {
+  return sys.spawn<caf::hidden>([](caf::event_based_actor* self) -> caf::behavior {
+    return {
+      [self](run_atom, thread_job& job) {
+        auto rp = self->make_response_promise();
+        auto relay = caf::actor_cast<caf::actor>(self);
+        pool().submit([job = std::move(job), rp, relay]() mutable {
+          thread_result r;
+          try {
+            r.value = job.fn();
+          } catch (...) {
+            r.exception = std::current_exception();
+          }
+          caf::anon_send(relay, done_atom::value, std::move(r), promise_box{rp});
+        });
+        return rp;
+      },
+      [self](done_atom, thread_result& r, promise_box& box) {
+        box.rp.deliver(std::move(r));
+        self->quit();
+      },
+    };
+  });
+}
+
+caf::actor spawn_timer_sink(caf::actor_system& sys) {
+  return sys.spawn<caf::hidden>([](caf::event_based_actor* self) -> caf::behavior {
+    // Takes the request and never answers it: the requester's timeout is the timer.
+    return {[self](sleep_atom) { self->make_response_promise(); }};
+  });
+}
+
+} // namespace detail
+
+time_point actor_clock::now() const {
+  return std::chrono::steady_clock::now();
+}
+
+delayed_call actor_clock::call_later(duration delay, std::function<void()> fn) {
+  auto st = std::make_shared<detail::call_state>(std::move(fn));
+  if (!sink_)
+    sink_ = detail::spawn_timer_sink(self_->system());
+  self_
+    ->request(sink_,
+              std::chrono::duration_cast<caf::timespan>(delay), detail::sleep_atom::value)
+    .then([st]() { st->fire(); }, [st](caf::error&) { st->fire(); });
+  return delayed_call{st};
+}
+
+} // namespace ply

@@ -1,0 +1,181 @@
+#include "ply/deferred.hpp"
+
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+#include "ply/testing/unhandled_failures.hpp"
+
+namespace ply {
+
+namespace {
+
+std::mutex unhandled_mtx;
+std::vector<std::string> unhandled_log;
+size_t unhandled_total = 0;
+
+} // namespace
+
+namespace testing {
+
+std::vector<std::string> take_unhandled_failures() {
+  std::lock_guard<std::mutex> guard{unhandled_mtx};
+  std::vector<std::string> out;
+  out.swap(unhandled_log);
+  return out;
+}
+
+size_t unhandled_failure_count() {
+  std::lock_guard<std::mutex> guard{unhandled_mtx};
+  return unhandled_total;
+}
+
+} // namespace testing
+
+namespace detail {
+
+void report_unhandled(const failure& f) {
+  auto text = f.traceback();
+  spdlog::error("unhandled failure in a deferred: {}", text);
+  std::lock_guard<std::mutex> guard{unhandled_mtx};
+  ++unhandled_total;
+  unhandled_log.push_back(std::move(text));
+}
+
+deferred_state::~deferred_state() {
+  timeout.cancel();
+  if (called && is_failure && !paused)
+    report_unhandled(err);
+}
+
+std::string deferred_state::next_name(const char* kind, const std::string& name) {
+  ++step_count;
+  if (!name.empty())
+    return std::string{kind} + " '" + name + "'";
+  return std::string{kind} + " #" + std::to_string(step_count);
+}
+
+void deferred_state::fire(step_result r) {
+  if (called) {
+    if (cancelled)
+      return;  // the operation answered after it was cancelled: expected, not an error
+    throw already_called_error{"deferred fired twice (callback or errback after it already had a "
+                               "result)"};
+  }
+  called = true;
+  timeout.cancel();
+  apply(std::move(r));
+  run();
+}
+
+void deferred_state::add(chain_step s) {
+  steps.push_back(std::move(s));
+  run();
+}
+
+void deferred_state::cancel(failure reason) {
+  if (!called) {
+    cancelled = true;
+    if (canceller) {
+      auto fn = std::move(canceller);
+      canceller = nullptr;
+      fn();
+    }
+    if (!called) {
+      fire(step_result::of_failure(std::move(reason)));
+    } else if (is_failure && err.is<cancelled_error>() && !reason.is<cancelled_error>()) {
+      // A timeout that cancelled: report the timeout, not the cancellation it caused.
+      err = std::move(reason);
+    }
+  } else if (paused) {
+    if (auto nested = waiting_on.lock())
+      nested->cancel(std::move(reason));
+  }
+}
+
+step_result deferred_state::take() {
+  auto r = is_failure ? step_result::of_failure(std::move(err)) : step_result::of_value(std::move(value));
+  is_failure = false;
+  value.reset();
+  err = failure{};
+  return r;
+}
+
+void deferred_state::apply(step_result r) {
+  switch (r.kind) {
+    case step_result::value:
+      value = std::move(r.val);
+      is_failure = false;
+      break;
+    case step_result::fail:
+      err = std::move(r.err);
+      is_failure = true;
+      break;
+    case step_result::chain: {
+      auto nested = std::move(r.nested);
+      if (nested.get() == this) {
+        err = failure::of(std::logic_error{"a callback returned the deferred it belongs to"});
+        is_failure = true;
+        break;
+      }
+      if (nested->ready()) {
+        apply(nested->take());
+        break;
+      }
+      // Wait for the nested deferred; its result becomes ours (and is handled there).
+      paused = true;
+      waiting_on = nested;
+      chain_step s;
+      s.name = "resume outer chain";
+      auto self = shared_from_this();
+      s.on_value = [self](std::any& v) {
+        self->resume(step_result::of_value(std::move(v)));
+        return step_result::of_value({});
+      };
+      s.on_failure = [self](failure& f) {
+        self->resume(step_result::of_failure(f));
+        return step_result::of_value({});
+      };
+      nested->add(std::move(s));
+      break;
+    }
+  }
+}
+
+void deferred_state::resume(step_result r) {
+  paused = false;
+  waiting_on.reset();
+  apply(std::move(r));
+  run();
+}
+
+void deferred_state::run() {
+  if (running || paused || !called)
+    return;
+  running = true;
+  auto keep = shared_from_this();  // a step may drop the last outside handle
+  while (!steps.empty() && !paused) {
+    auto s = std::move(steps.front());
+    steps.pop_front();
+    if (is_failure && !s.on_failure) {
+      err.add_step(s.name + " (skipped)");
+      continue;
+    }
+    if (!is_failure && !s.on_value)
+      continue;
+    try {
+      apply(is_failure ? s.on_failure(err) : s.on_value(value));
+    } catch (...) {
+      auto f = failure::current();
+      f.add_step(s.name + (is_failure ? " (re-raised)" : " (raised)"));
+      err = std::move(f);
+      is_failure = true;
+      value.reset();
+    }
+  }
+  running = false;
+}
+
+} // namespace detail
+
+} // namespace ply
