@@ -28,6 +28,10 @@ bool call_state::cancel() {
     return false;
   if (on_cancel)
     on_cancel();
+  // Whatever the function holds (a deferred's chain, say) is released now, not when the clock
+  // gets around to dropping the call.
+  fn = nullptr;
+  on_cancel = nullptr;
   return true;
 }
 

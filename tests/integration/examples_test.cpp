@@ -23,7 +23,9 @@ std::string nc(uint16_t port, const std::string& input) {
 
 TEST_CASE("every example answers --help and exits 0", "[examples]") {
   for (auto name : {"echo_server", "echo_client", "double_echo", "set_timeout", "set_interval",
-                    "chat_server", "pubsub_server", "web_echo", "length_prefixed"}) {
+                    "chat_server", "pubsub_server", "web_echo", "length_prefixed",
+                    "deferred_callbacks", "deferred_errbacks", "nonblocking_delay", "finger_deferred",
+                    "coroutine_chain"}) {
     INFO(name);
     process p{{bin(name), "--help"}};
     CHECK(p.wait() == 0);
@@ -33,7 +35,7 @@ TEST_CASE("every example answers --help and exits 0", "[examples]") {
 
 TEST_CASE("listening examples take --port, and a bad one is exit code 2", "[examples]") {
   for (auto name : {"echo_server", "double_echo", "chat_server", "pubsub_server", "web_echo",
-                    "length_prefixed"}) {
+                    "length_prefixed", "finger_deferred"}) {
     INFO(name);
     process p{{bin(name), "--port", "tcp:not-a-port"}};
     CHECK(p.wait() == 2);

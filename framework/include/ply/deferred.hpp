@@ -335,10 +335,11 @@ public:
   /// Fails with `timeout_error` (and cancels the operation) unless the chain fires within `d` on
   /// clock `clk`, which must run on this deferred's thread.
   deferred& add_timeout(clock& clk, duration d) {
-    std::weak_ptr<detail::deferred_state> weak = st_;
+    // The pending timeout keeps the chain alive (as Twisted's reactor does): firing or
+    // cancelling the call releases it.
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-    st_->timeout = clk.call_later(d, [weak, ms] {
-      if (auto st = weak.lock(); st && !st->called)
+    st_->timeout = clk.call_later(d, [st = st_, ms] {
+      if (!st->called)
         st->cancel(failure::of(timeout_error{"timed out after " + std::to_string(ms) + " ms"}));
     });
     return *this;
