@@ -48,11 +48,12 @@ deferred_state::~deferred_state() {
     report_unhandled(err);
 }
 
-std::string deferred_state::next_name(const char* kind, const std::string& name) {
-  ++step_count;
-  if (!name.empty())
-    return std::string{kind} + " '" + name + "'";
-  return std::string{kind} + " #" + std::to_string(step_count);
+std::string chain_step::name() const {
+  if (!label.empty())
+    return std::string{kind} + " '" + label + "'";
+  if (index == 0)
+    return kind;
+  return std::string{kind} + " #" + std::to_string(index);
 }
 
 void deferred_state::fire(step_result r) {
@@ -102,17 +103,17 @@ step_result deferred_state::take() {
 }
 
 void deferred_state::apply(step_result r) {
-  switch (r.kind) {
+  switch (r.kind()) {
     case step_result::value:
-      value = std::move(r.val);
+      value = std::move(r.val());
       is_failure = false;
       break;
     case step_result::fail:
-      err = std::move(r.err);
+      err = std::move(r.err());
       is_failure = true;
       break;
     case step_result::chain: {
-      auto nested = std::move(r.nested);
+      auto nested = std::move(r.nested());
       if (nested.get() == this) {
         err = failure::of(std::logic_error{"a callback returned the deferred it belongs to"});
         is_failure = true;
@@ -126,7 +127,7 @@ void deferred_state::apply(step_result r) {
       paused = true;
       waiting_on = nested;
       chain_step s;
-      s.name = "resume outer chain";
+      s.kind = "resume outer chain";
       auto self = shared_from_this();
       s.on_value = [self](std::any& v) {
         self->resume(step_result::of_value(std::move(v)));
@@ -152,13 +153,13 @@ void deferred_state::resume(step_result r) {
 void deferred_state::run() {
   if (running || paused || !called)
     return;
+  // Callers hold a strong reference while this runs (handles keep a copy, nested chains are
+  // held by their resume step), so a step that drops the last outside handle is safe.
   running = true;
-  auto keep = shared_from_this();  // a step may drop the last outside handle
-  while (!steps.empty() && !paused) {
-    auto s = std::move(steps.front());
-    steps.pop_front();
+  while (next_step < steps.size() && !paused) {
+    auto s = std::move(steps[next_step++]);
     if (is_failure && !s.on_failure) {
-      err.add_step(s.name + " (skipped)");
+      err.add_step(s.name() + " (skipped)");
       continue;
     }
     if (!is_failure && !s.on_value)
@@ -167,11 +168,15 @@ void deferred_state::run() {
       apply(is_failure ? s.on_failure(err) : s.on_value(value));
     } catch (...) {
       auto f = failure::current();
-      f.add_step(s.name + (is_failure ? " (re-raised)" : " (raised)"));
+      f.add_step(s.name() + (is_failure ? " (re-raised)" : " (raised)"));
       err = std::move(f);
       is_failure = true;
       value.reset();
     }
+  }
+  if (next_step == steps.size()) {
+    steps.clear();
+    next_step = 0;
   }
   running = false;
 }

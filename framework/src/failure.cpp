@@ -20,8 +20,7 @@ std::string message_of(const std::exception_ptr& ex) {
 
 } // namespace
 
-failure::failure() : message_("no failure") {
-}
+failure::failure() = default;
 
 failure::failure(caf::error err) : error_(std::move(err)), message_(describe(error_)) {
 }

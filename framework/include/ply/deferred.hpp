@@ -2,7 +2,6 @@
 
 #include <any>
 #include <coroutine>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -11,6 +10,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "ply/failure.hpp"
 #include "ply/time.hpp"
@@ -67,38 +68,50 @@ namespace detail {
 struct deferred_state;
 using deferred_state_ptr = std::shared_ptr<deferred_state>;
 
-/// What one step of a chain produced: a value, a failure, or a deferred to wait for.
+/// What one step of a chain produced: a value, a failure, or a deferred to wait for. Holds only
+/// the one it carries (this is on every deferred's hot path).
 struct step_result {
   enum kind_t { value, fail, chain };
-  kind_t kind = value;
-  std::any val;
-  failure err;
-  deferred_state_ptr nested;
+
+  std::variant<std::any, failure, deferred_state_ptr> data;
+
+  kind_t kind() const {
+    return static_cast<kind_t>(data.index());
+  }
+  std::any& val() {
+    return std::get<0>(data);
+  }
+  failure& err() {
+    return std::get<1>(data);
+  }
+  deferred_state_ptr& nested() {
+    return std::get<2>(data);
+  }
 
   static step_result of_value(std::any v) {
-    step_result r;
-    r.val = std::move(v);
-    return r;
+    return step_result{std::variant<std::any, failure, deferred_state_ptr>{std::in_place_index<0>,
+                                                                           std::move(v)}};
   }
   static step_result of_failure(failure f) {
-    step_result r;
-    r.kind = fail;
-    r.err = std::move(f);
-    return r;
+    return step_result{std::variant<std::any, failure, deferred_state_ptr>{std::in_place_index<1>,
+                                                                           std::move(f)}};
   }
   static step_result of_chain(deferred_state_ptr d) {
-    step_result r;
-    r.kind = chain;
-    r.nested = std::move(d);
-    return r;
+    return step_result{std::variant<std::any, failure, deferred_state_ptr>{std::in_place_index<2>,
+                                                                           std::move(d)}};
   }
 };
 
-/// One callback/errback pair of a chain; an empty side passes its kind of result through.
+/// One callback/errback pair of a chain; an empty side passes its kind of result through. Its
+/// name ("callback 'parse'", "errback #3") is only spelled out when a failure records it.
 struct chain_step {
-  std::string name;
+  const char* kind = "step";
+  std::string label;  ///< a user-given name, or empty for "#index"
+  size_t index = 0;
   std::function<step_result(std::any&)> on_value;
   std::function<step_result(failure&)> on_failure;
+
+  std::string name() const;
 };
 
 /// The type-erased chain behind every `deferred<T>` handle (Twisted's Deferred). Single-threaded:
@@ -126,7 +139,15 @@ struct deferred_state : std::enable_shared_from_this<deferred_state> {
   void run();
   void apply(step_result r);
   void resume(step_result r);
-  std::string next_name(const char* kind, const std::string& name);
+
+  /// A new step of `kind`, named `label` (or numbered).
+  chain_step make_step(const char* kind, const std::string& label) {
+    chain_step s;
+    s.kind = kind;
+    s.label = label;
+    s.index = ++step_count;
+    return s;
+  }
 
   bool called = false;
   bool running = false;
@@ -135,7 +156,9 @@ struct deferred_state : std::enable_shared_from_this<deferred_state> {
   bool is_failure = false;
   std::any value;
   failure err;
-  std::deque<chain_step> steps;
+  /// steps[next_step..] are still to run; most chains have one or two, kept inline.
+  boost::container::small_vector<chain_step, 2> steps;
+  size_t next_step = 0;
   size_t step_count = 0;
   std::function<void()> canceller;
   std::weak_ptr<deferred_state> waiting_on;
@@ -230,17 +253,19 @@ public:
   /// `already_called_error` (silently ignored after `cancel`, as a late answer is expected then).
   template <class... Us>
   void callback(Us&&... xs) {
+    auto keep = st_;  // a callback may drop this very handle
     if constexpr (std::is_void_v<T>) {
       static_assert(sizeof...(Us) == 0, "deferred<void>::callback takes no value");
-      st_->fire(detail::step_result::of_value({}));
+      keep->fire(detail::step_result::of_value({}));
     } else {
-      st_->fire(detail::step_result::of_value(std::any{T(std::forward<Us>(xs)...)}));
+      keep->fire(detail::step_result::of_value(std::any{T(std::forward<Us>(xs)...)}));
     }
   }
 
   /// Fires the chain with a failure.
   void errback(failure f) {
-    st_->fire(detail::step_result::of_failure(std::move(f)));
+    auto keep = st_;
+    keep->fire(detail::step_result::of_failure(std::move(f)));
   }
 
   void errback(caf::error err) {
@@ -255,7 +280,8 @@ public:
   /// Cancels the operation: the canceller runs, and unless it fired the deferred, the chain fails
   /// with `cancelled_error`. Waiting on a nested deferred, it cancels that one.
   void cancel() {
-    st_->cancel(failure::of(cancelled_error{"deferred cancelled"}));
+    auto keep = st_;
+    keep->cancel(failure::of(cancelled_error{"deferred cancelled"}));
   }
 
   /// What `cancel` does to the underlying operation (abort a request, stop a timer).
@@ -270,13 +296,13 @@ public:
   auto add_callback(F f, const std::string& name = {}) {
     using R = detail::callback_result_t<T, F>;
     using U = typename detail::unwrap<R>::type;
-    detail::chain_step s;
-    s.name = st_->next_name("callback", name);
+    auto s = st_->make_step("callback", name);
     s.on_value = [f = std::move(f)](std::any& v) mutable {
       return detail::call_with_value<T>(f, v);
     };
-    st_->add(std::move(s));
-    return deferred<U>{st_};
+    deferred<U> next{st_};  // also keeps the chain alive while the step may run at once
+    next.state()->add(std::move(s));
+    return next;
   }
 
   /// Adds an errback `f(const failure&) -> T` (or a deferred of T): it recovers with a value, or
@@ -286,11 +312,11 @@ public:
     using R = std::invoke_result_t<F&, failure&>;
     static_assert(std::is_same_v<typename detail::unwrap<R>::type, T>,
                   "an errback must recover with the chain's value type (or throw)");
-    detail::chain_step s;
-    s.name = st_->next_name("errback", name);
+    auto s = st_->make_step("errback", name);
     s.on_failure = [f = std::move(f)](failure& err) mutable { return detail::invoke_step(f, err); };
-    st_->add(std::move(s));
-    return *this;
+    deferred<T> next{st_};
+    next.state()->add(std::move(s));
+    return next;
   }
 
   /// Adds a callback and an errback as one step (Twisted's addCallbacks): `cb` runs on a value,
@@ -300,16 +326,16 @@ public:
     using U1 = typename detail::unwrap<detail::callback_result_t<T, CB>>::type;
     using U2 = typename detail::unwrap<std::invoke_result_t<EB&, failure&>>::type;
     static_assert(std::is_same_v<U1, U2>, "callback and errback must produce the same type");
-    detail::chain_step s;
-    s.name = st_->next_name("callbacks", name);
+    auto s = st_->make_step("callbacks", name);
     s.on_value = [cb = std::move(cb)](std::any& v) mutable {
       return detail::call_with_value<T>(cb, v);
     };
     s.on_failure = [eb = std::move(eb)](failure& err) mutable {
       return detail::invoke_step(eb, err);
     };
-    st_->add(std::move(s));
-    return deferred<U1>{st_};
+    deferred<U1> next{st_};
+    next.state()->add(std::move(s));
+    return next;
   }
 
   /// Adds `f(outcome<T>) -> U` for both results (Twisted's addBoth): what it returns replaces the
@@ -319,8 +345,7 @@ public:
     using R = std::invoke_result_t<F&, outcome<T>>;
     using U = typename detail::unwrap<R>::type;
     auto shared = std::make_shared<F>(std::move(f));
-    detail::chain_step s;
-    s.name = st_->next_name("both", name);
+    auto s = st_->make_step("both", name);
     s.on_value = [shared](std::any& v) {
       if constexpr (std::is_void_v<T>)
         return detail::invoke_step(*shared, outcome<void>{});
@@ -328,8 +353,9 @@ public:
         return detail::invoke_step(*shared, outcome<T>{detail::value_of<T>(v)});
     };
     s.on_failure = [shared](failure& err) { return detail::invoke_step(*shared, outcome<T>{err}); };
-    st_->add(std::move(s));
-    return deferred<U>{st_};
+    deferred<U> next{st_};  // also keeps the chain alive while the step may run at once
+    next.state()->add(std::move(s));
+    return next;
   }
 
   /// Fails with `timeout_error` (and cancels the operation) unless the chain fires within `d` on
@@ -415,7 +441,7 @@ struct deferred_awaiter {
       h.promise().link->awaiting = st;
     auto resumer = std::make_shared<coroutine_resumer>(h);
     chain_step s;
-    s.name = "co_await";
+    s.kind = "co_await";
     s.on_value = [this, resumer](std::any& v) {
       res = step_result::of_value(std::move(v));
       resumer->resume();
@@ -432,10 +458,10 @@ struct deferred_awaiter {
   }
 
   T await_resume() {
-    if (res.kind == step_result::fail)
-      res.err.raise();
+    if (res.kind() == step_result::fail)
+      res.err().raise();
     if constexpr (!std::is_void_v<T>)
-      return value_of<T>(res.val);
+      return value_of<T>(res.val());
   }
 };
 

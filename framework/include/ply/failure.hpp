@@ -114,7 +114,7 @@ public:
   std::string traceback() const;
 
   const char* what() const noexcept override {
-    return message_.c_str();
+    return message_.empty() ? "no failure" : message_.c_str();
   }
 
 private:
