@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   ply::command_line cli{"coroutine_chain", "The deferred_callbacks example with co_await."};
   cli.add("--scale", scale, "Seconds per time unit");
   return ply::run(argc, argv, cli, [&](ply::reactor& r) {
-    auto unit = std::chrono::duration_cast<ply::duration>(std::chrono::duration<double>(scale));
+    auto unit = ply::seconds_to_duration(scale);
     crew(r, unit).add_both([&r](ply::outcome<void>) { r.stop(); });
   });
 }

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   ply::command_line cli{"deferred_callbacks", "A deferred's callbacks and errbacks, step by step."};
   cli.add("--scale", scale, "Seconds per time unit");
   return ply::run(argc, argv, cli, [&](ply::reactor& r) {
-    auto unit = std::chrono::duration_cast<ply::duration>(std::chrono::duration<double>(scale));
+    auto unit = ply::seconds_to_duration(scale);
     std::cout << "asking for the crew's names" << std::endl;
     get_names(r, unit)
       .add_callback(sorted, "sorted")

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   ply::command_line cli{"deferred_errbacks", "Errbacks that handle some failures and pass on others."};
   cli.add("--scale", scale, "Seconds per time unit");
   return ply::run(argc, argv, cli, [&](ply::reactor& r) {
-    auto unit = std::chrono::duration_cast<ply::duration>(std::chrono::duration<double>(scale));
+    auto unit = ply::seconds_to_duration(scale);
     handled(r, unit, "ok")
       .add_callback([&r, unit](std::string) { return handled(r, unit, "fail"); })
       .add_callback([&r, unit](std::string) { return handled(r, unit, "hang"); })

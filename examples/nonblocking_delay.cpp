@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   ply::command_line cli{"nonblocking_delay", "Delays that do not block the reactor."};
   cli.add("--scale", scale, "Real seconds per story second");
   return ply::run(argc, argv, cli, [&](ply::reactor& r) {
-    auto second = std::chrono::duration_cast<ply::duration>(std::chrono::duration<double>(scale));
+    auto second = ply::seconds_to_duration(scale);
     story(r, second).add_both([&r](ply::outcome<void>) {
       std::cout << "done" << std::endl;
       r.stop();

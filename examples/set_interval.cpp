@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       }
     });
     r.call_when_running([&] {
-      loop->start(std::chrono::duration_cast<ply::duration>(std::chrono::duration<double>(interval)));
+      loop->start(ply::seconds_to_duration(interval));
     });
   });
 }

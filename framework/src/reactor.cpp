@@ -262,6 +262,20 @@ struct reactor::impl {
     return n;
   }
 
+  /// Runs `fn` on every open connection, on the thread that owns it.
+  template <class F>
+  void for_each_connection(F fn) {
+    for (auto& t : threads)
+      asio::post(t->ioc, [&t = *t, fn] {
+        // A snapshot: closing a connection removes it from the map.
+        std::vector<std::shared_ptr<detail::tcp_connection>> conns;
+        for (auto& kvp : t.connections)
+          conns.push_back(kvp.second);
+        for (auto& c : conns)
+          fn(*c);
+      });
+  }
+
   // -- graceful stop: listeners, then connections, then factories, then threads --
 
   void begin_stop(int code) {
@@ -275,26 +289,12 @@ struct reactor::impl {
       acc->close(ignored);
     if (signals)
       signals->cancel(ignored);
-    for (auto& t : threads)
-      asio::post(t->ioc, [&t = *t] {
-        std::vector<std::shared_ptr<detail::tcp_connection>> conns;
-        for (auto& kvp : t.connections)
-          conns.push_back(kvp.second);
-        for (auto& c : conns)
-          c->lose_connection();
-      });
+    for_each_connection([](detail::tcp_connection& c) { c.lose_connection(); });
     auto deadline = std::chrono::steady_clock::now() + opts.stop_timeout;
     wait_until([this] { return open_connections() == 0; }, deadline, [this, deadline] {
       if (auto n = open_connections(); n > 0) {
         spdlog::warn("stopping: aborting {} connection(s) that did not flush in time", n);
-        for (auto& t : threads)
-          asio::post(t->ioc, [&t = *t] {
-            std::vector<std::shared_ptr<detail::tcp_connection>> conns;
-            for (auto& kvp : t.connections)
-              conns.push_back(kvp.second);
-            for (auto& c : conns)
-              c->abort_connection();
-          });
+        for_each_connection([](detail::tcp_connection& c) { c.abort_connection(); });
       }
       stop_factories(deadline);
     });

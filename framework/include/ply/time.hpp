@@ -10,6 +10,11 @@ namespace ply {
 using duration = std::chrono::steady_clock::duration;
 using time_point = std::chrono::steady_clock::time_point;
 
+/// A duration from (fractional) seconds, as command-line options give them.
+inline duration seconds_to_duration(double seconds) {
+  return std::chrono::duration_cast<duration>(std::chrono::duration<double>(seconds));
+}
+
 namespace detail {
 
 /// Shared state of one scheduled call; `fire` and `cancel` race safely, only one of them wins.
