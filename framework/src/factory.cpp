@@ -78,6 +78,8 @@ void factory::handle_connection(transport_ptr t) {
   // connection_made is queued before the transport starts reading, so it comes first.
   send(p, detail::made_atom::value, t, caf::actor_cast<caf::actor>(this));
   t->attach(p);
+  if (observer_)
+    send(observer_, detail::made_atom::value);
 }
 
 caf::behavior factory::make_behavior() {
@@ -87,8 +89,17 @@ caf::behavior factory::make_behavior() {
       start_factory();
     },
     [this](detail::made_atom, transport_ptr& t) { handle_connection(std::move(t)); },
-    [this](detail::lost_atom, caf::error& reason) { on_connection_lost(reason); },
-    [this](detail::failed_atom, caf::error& reason) { on_connect_failed(reason); },
+    [this](detail::lost_atom, caf::error& reason) {
+      on_connection_lost(reason);
+      if (observer_)
+        send(observer_, detail::lost_atom::value, reason);
+    },
+    [this](detail::failed_atom, caf::error& reason) {
+      on_connect_failed(reason);
+      if (observer_)
+        send(observer_, detail::failed_atom::value, reason);
+    },
+    [this](detail::observe_atom, caf::actor& observer) { observer_ = std::move(observer); },
     [this](detail::stop_atom) {
       stop_factory();
       quit();

@@ -1,6 +1,8 @@
 #include "ply/reactor.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <future>
 #include <mutex>
 #include <vector>
 
@@ -62,6 +64,21 @@ struct reactor::impl {
   std::mutex mtx;  // guards factories and when_running
   std::vector<caf::actor> factories;
   std::vector<std::function<void()>> when_running;
+  std::vector<std::function<deferred<void>()>> stop_hooks;  // touched on threads[0] only
+  struct extra_signal {
+    asio::signal_set set;
+    std::function<void()> fn;
+  };
+  std::vector<std::unique_ptr<extra_signal>> extra_signals;  // touched on threads[0] only
+
+  void arm(extra_signal* sig) {
+    sig->set.async_wait([this, sig](const boost::system::error_code& ec, int) {
+      if (ec)
+        return;
+      sig->fn();
+      arm(sig);
+    });
+  }
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // touched on threads[0] only
   std::optional<asio::signal_set> signals;
   caf::actor control;
@@ -93,10 +110,13 @@ struct reactor::impl {
     return adopt_factory(make(sys));
   }
 
-  /// Starts a factory actor (its `start_factory` runs before any connection) and stops it with us.
+  /// Starts a factory actor (its `start_factory` runs before any connection) and stops it with
+  /// us; a factory used again (a client reconnecting) is not started twice.
   caf::actor adopt_factory(caf::actor f) {
-    caf::anon_send(f, detail::start_atom::value, detail::reactor_ref{&self});
     std::lock_guard<std::mutex> guard{mtx};
+    if (std::find(factories.begin(), factories.end(), f) != factories.end())
+      return f;
+    caf::anon_send(f, detail::start_atom::value, detail::reactor_ref{&self});
     factories.push_back(f);
     return f;
   }
@@ -282,6 +302,31 @@ struct reactor::impl {
     if (stopping.exchange(true))
       return;
     exit_code = code;
+    run_stop_hooks(stop_hooks.size());
+  }
+
+  /// Runs the stop hooks from the last registered to the first, each after the previous one's
+  /// deferred fired (or its time ran out), then closes listeners and connections.
+  void run_stop_hooks(size_t left) {
+    if (left == 0) {
+      stop_network();
+      return;
+    }
+    auto& hook = stop_hooks[left - 1];
+    auto next = [this, left](outcome<void> o) {
+      if (!o.ok())
+        spdlog::warn("a stop hook failed: {}", o.error().message());
+      run_stop_hooks(left - 1);
+    };
+    try {
+      auto d = hook();
+      d.add_timeout(self, opts.stop_timeout).add_both(next);
+    } catch (...) {
+      next(outcome<void>{failure::current()});
+    }
+  }
+
+  void stop_network() {
     spdlog::info("stopping: closing {} listener(s) and {} connection(s)", acceptors.size(),
                  open_connections());
     boost::system::error_code ignored;
@@ -289,6 +334,8 @@ struct reactor::impl {
       acc->close(ignored);
     if (signals)
       signals->cancel(ignored);
+    for (auto& sig : extra_signals)
+      sig->set.cancel(ignored);
     for_each_connection([](detail::tcp_connection& c) { c.lose_connection(); });
     auto deadline = std::chrono::steady_clock::now() + opts.stop_timeout;
     wait_until([this] { return open_connections() == 0; }, deadline, [this, deadline] {
@@ -368,6 +415,46 @@ caf::expected<caf::actor> reactor::connect(std::string_view endpoint, caf::actor
   return impl_->check(impl_->connect(endpoint, &factory, nullptr));
 }
 
+void reactor::add_stop_hook(std::function<deferred<void>()> hook) {
+  auto* d = impl_.get();
+  if (d->running) {
+    asio::post(d->main_thread().ioc, [d, hook = std::move(hook)] { d->stop_hooks.push_back(hook); });
+    return;
+  }
+  d->stop_hooks.push_back(std::move(hook));
+}
+
+void reactor::on_signal(int signo, std::function<void()> fn) {
+  auto* d = impl_.get();
+  auto sig = std::unique_ptr<impl::extra_signal>(
+    new impl::extra_signal{asio::signal_set{d->main_thread().ioc, signo}, std::move(fn)});
+  d->arm(sig.get());
+  d->extra_signals.push_back(std::move(sig));
+}
+
+bool reactor::stop_listening(uint16_t port) {
+  auto* d = impl_.get();
+  std::promise<bool> found;
+  auto fut = found.get_future();
+  auto work = [d, port, &found] {
+    bool ok = false;
+    for (auto& acc : d->acceptors) {
+      boost::system::error_code ec;
+      if (acc->is_open() && acc->local_endpoint(ec).port() == port) {
+        acc->close(ec);
+        ok = true;
+      }
+    }
+    found.set_value(ok);
+  };
+  if (d->main_thread().in_thread() || !d->running) {
+    work();
+  } else {
+    asio::post(d->main_thread().ioc, work);
+  }
+  return fut.get();
+}
+
 caf::actor reactor::control() const {
   return impl_->control;
 }
@@ -432,6 +519,7 @@ int reactor::run() {
   main.stop();
   d.running = false;
   d.signals.reset();
+  d.extra_signals.clear();
   d.acceptors.clear();
   return d.exit_code;
 }

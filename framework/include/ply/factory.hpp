@@ -79,6 +79,7 @@ private:
   void handle_connection(transport_ptr t);
 
   ply::reactor* reactor_ = nullptr;
+  caf::actor observer_;  ///< hears of connections made, failed and lost (client_service)
   std::unordered_map<caf::actor_addr, transport_ptr> protocols_;
 };
 

@@ -9,6 +9,7 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
+#include "ply/deferred.hpp"
 #include "ply/factory.hpp"
 #include "ply/time.hpp"
 
@@ -58,6 +59,16 @@ public:
 
   /// Runs `fn` on the reactor's first thread once `run` has started.
   void call_when_running(std::function<void()> fn);
+
+  /// Runs `hook` when a graceful stop begins, before listeners and connections close; the stop
+  /// waits for its deferred (at most `stop_timeout`). Hooks run in reverse order of registration.
+  void add_stop_hook(std::function<deferred<void>()> hook);
+
+  /// Runs `fn` on the reactor's first thread each time signal `signo` arrives (SIGHUP, say).
+  void on_signal(int signo, std::function<void()> fn);
+
+  /// Closes the listener bound to `port`; false if there is none.
+  bool stop_listening(uint16_t port);
 
   time_point now() const override;
 
