@@ -1,0 +1,17 @@
+#include "builtin_plugins.hpp"
+
+#include "daytime/daytime.hpp"
+#include "discard/discard.hpp"
+#include "echo/echo.hpp"
+#include "qotd/qotd.hpp"
+
+namespace ply::actors {
+
+void register_builtin_plugins(plugin_registry& reg) {
+  register_daytime_plugin(reg);
+  register_discard_plugin(reg);
+  register_echo_plugin(reg);
+  register_qotd_plugin(reg);
+}
+
+} // namespace ply::actors

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "ply/service.hpp"
+
+namespace ply {
+
+/// Builds a plugin's service from the options parsed into it.
+using service_builder = std::function<service_ptr(const std::string& service_name)>;
+
+/// A plyd plugin (Twisted's IServiceMaker): a name, a one-line description, and its options.
+struct plugin {
+  std::string name;
+  std::string description;
+  /// Declares the plugin's options on `cmd` and returns what builds its service from them.
+  std::function<service_builder(CLI::App& cmd)> declare;
+};
+
+/// The plugins plyd knows: built-in ones, and those loaded from shared libraries.
+class plugin_registry {
+public:
+  /// Adds a plugin; a second plugin with the same name is refused.
+  void add(plugin p);
+
+  const plugin* find(std::string_view name) const;
+
+  const std::vector<plugin>& all() const {
+    return plugins_;
+  }
+
+  /// Loads `path`, a shared library exporting `ply_register_plugins`; throws with a one-line
+  /// message when it cannot.
+  void load_library(const std::string& path);
+
+  /// Loads every `*.so` in `dir` (a missing directory is fine); returns how many loaded.
+  size_t load_directory(const std::string& dir);
+
+private:
+  std::vector<plugin> plugins_;
+};
+
+} // namespace ply
+
+/// What a plugin library exports: `PLY_PLUGIN_EXPORT void ply_register_plugins(ply::plugin_registry& r)`.
+#define PLY_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))

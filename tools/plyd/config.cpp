@@ -1,0 +1,66 @@
+#include "config.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace plyd {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos)
+    return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+} // namespace
+
+std::vector<service_config> read_config(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    throw std::runtime_error("cannot read config file " + path);
+  std::vector<service_config> out;
+  std::string line;
+  size_t number = 0;
+  auto fail = [&](const std::string& what) {
+    throw std::runtime_error(path + ":" + std::to_string(number) + ": " + what);
+  };
+  while (std::getline(in, line)) {
+    ++number;
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';')
+      continue;
+    if (line.front() == '[') {
+      if (line.back() != ']')
+        fail("a section header must end with ']'");
+      auto name = trim(line.substr(1, line.size() - 2));
+      if (name.empty())
+        fail("empty section name");
+      for (auto& s : out)
+        if (s.name == name)
+          fail("section [" + name + "] appears twice");
+      out.push_back(service_config{name, name, {}});
+      continue;
+    }
+    auto eq = line.find('=');
+    if (eq == std::string::npos)
+      fail("expected 'key = value' or '[section]'");
+    if (out.empty())
+      fail("an option before the first [section]");
+    auto key = trim(line.substr(0, eq));
+    auto value = trim(line.substr(eq + 1));
+    if (key.empty())
+      fail("empty option name");
+    if (key == "plugin")
+      out.back().plugin = value;
+    else
+      out.back().options.emplace_back(key, value);
+  }
+  if (out.empty())
+    throw std::runtime_error(path + ": no [service] sections");
+  return out;
+}
+
+} // namespace plyd

@@ -1,0 +1,157 @@
+#include "daemon.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+namespace plyd {
+
+namespace {
+
+int ready_fd = -1;
+
+std::string error_text(const char* what) {
+  return std::string{what} + ": " + std::strerror(errno);
+}
+
+void report(const std::string& line) {
+  if (ready_fd < 0)
+    return;
+  auto text = line + "\n";
+  (void)!::write(ready_fd, text.data(), text.size());
+  ::close(ready_fd);
+  ready_fd = -1;
+}
+
+} // namespace
+
+void daemonize(const std::string& dir) {
+  int fds[2];
+  if (::pipe(fds) != 0)
+    throw std::runtime_error(error_text("pipe"));
+  auto pid = ::fork();
+  if (pid < 0)
+    throw std::runtime_error(error_text("fork"));
+  if (pid > 0) {
+    // The original process: wait for the daemon's word on its startup.
+    ::close(fds[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof(buf))) > 0)
+      msg.append(buf, static_cast<size_t>(n));
+    ::waitpid(pid, nullptr, 0);  // the intermediate child exits at once
+    if (msg.rfind("ok", 0) == 0)
+      std::_Exit(0);
+    if (msg.rfind("error ", 0) == 0)
+      std::cerr << "plyd: " << msg.substr(6);
+    else
+      std::cerr << "plyd: the daemon exited during startup\n";
+    std::_Exit(2);
+  }
+  ::close(fds[0]);
+  if (::setsid() < 0)
+    std::_Exit(2);
+  ::signal(SIGHUP, SIG_IGN);
+  pid = ::fork();
+  if (pid < 0)
+    std::_Exit(2);
+  if (pid > 0)
+    std::_Exit(0);
+  ::signal(SIGHUP, SIG_DFL);
+  ::umask(027);
+  ready_fd = fds[1];
+  if (::chdir(dir.c_str()) != 0) {
+    report("error cannot change to run directory " + dir + ": " + std::strerror(errno));
+    std::_Exit(2);
+  }
+  int null = ::open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    if (null > 2)
+      ::close(null);
+  }
+}
+
+void report_ready() {
+  report("ok");
+}
+
+void report_failure(const std::string& message) {
+  report("error " + message);
+}
+
+void pidfile::check(const std::string& path) {
+  std::ifstream in{path};
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 0)
+    return;  // no file, or garbage: treated as stale
+  if (::kill(pid, 0) == 0 || errno == EPERM)
+    throw std::runtime_error("pid file " + path + " names a running process (pid "
+                             + std::to_string(pid) + "); is plyd already running?");
+}
+
+pidfile::pidfile(std::string path) : path_(std::move(path)), owner_(::getpid()) {
+  check(path_);
+  auto tmp = path_ + ".tmp";
+  {
+    std::ofstream out{tmp};
+    out << owner_ << "\n";
+    if (!out)
+      throw std::runtime_error("cannot write pid file " + path_);
+  }
+  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
+    throw std::runtime_error(error_text(("cannot write pid file " + path_).c_str()));
+}
+
+pidfile::~pidfile() {
+  // Only the process that wrote it removes it (not a forked child).
+  if (!path_.empty() && owner_ == ::getpid())
+    ::unlink(path_.c_str());
+}
+
+void drop_privileges(const std::string& user, const std::string& group) {
+  if (user.empty() && group.empty())
+    return;
+  uid_t uid = ::getuid();
+  gid_t gid = ::getgid();
+  if (!user.empty()) {
+    if (auto* pw = ::getpwnam(user.c_str())) {
+      uid = pw->pw_uid;
+      gid = pw->pw_gid;
+    } else if (user.find_first_not_of("0123456789") == std::string::npos) {
+      uid = static_cast<uid_t>(std::stoul(user));
+    } else {
+      throw std::runtime_error("unknown user '" + user + "'");
+    }
+  }
+  if (!group.empty()) {
+    if (auto* gr = ::getgrnam(group.c_str()))
+      gid = gr->gr_gid;
+    else if (group.find_first_not_of("0123456789") == std::string::npos)
+      gid = static_cast<gid_t>(std::stoul(group));
+    else
+      throw std::runtime_error("unknown group '" + group + "'");
+  }
+  if (::setgroups(0, nullptr) != 0 && errno != EPERM)
+    throw std::runtime_error(error_text("setgroups"));
+  if (::setgid(gid) != 0)
+    throw std::runtime_error(error_text(("cannot switch to group " + std::to_string(gid)).c_str()));
+  if (::setuid(uid) != 0)
+    throw std::runtime_error(error_text(("cannot switch to user " + std::to_string(uid)).c_str()));
+}
+
+} // namespace plyd
