@@ -1,0 +1,234 @@
+// plyd as an operator runs it: real processes, real clients.
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+using namespace ply::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string local = "tcp:0:interface=127.0.0.1";
+
+std::string tmp(const std::string& what) {
+  return "/tmp/plyd-test-" + std::to_string(::getpid()) + "-" + what;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Waits for a file to appear with content; returns it.
+std::string wait_for_file(const std::string& path) {
+  for (int i = 0; i < 500; ++i) {
+    auto text = slurp(path);
+    if (!text.empty() && text.back() == '\n')
+      return text;
+    std::this_thread::sleep_for(10ms);
+  }
+  return {};
+}
+
+std::string nc(uint16_t port, const std::string& input) {
+  return shell("printf \"" + input + "\" | nc -N -w 3 127.0.0.1 " + std::to_string(port));
+}
+
+uint16_t port_of(const std::string& endpoint) {
+  return static_cast<uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+}
+
+bool alive(pid_t pid) {
+  return ::kill(pid, 0) == 0;
+}
+
+/// Waits until `pid` is gone.
+bool gone(pid_t pid) {
+  for (int i = 0; i < 500 && alive(pid); ++i)
+    std::this_thread::sleep_for(10ms);
+  return !alive(pid);
+}
+
+} // namespace
+
+TEST_CASE("plyd echo serves nc, says where it listens, and stops on SIGTERM", "[plyd]") {
+  process p{{bin("plyd"), "echo", "--port", local}};
+  auto port = p.port();
+  REQUIRE(port != 0);
+  CHECK(nc(port, "hello plyd\\n") == "hello plyd\n");
+  p.signal(SIGTERM);
+  CHECK(p.wait() == 0);
+  CHECK_THAT(p.log(), Catch::Contains("stopping services of 'echo'"));
+}
+
+TEST_CASE("plyd --help lists the plugins and --version answers", "[plyd]") {
+  process help{{bin("plyd"), "--help"}};
+  CHECK(help.wait() == 0);
+  for (auto name : {"echo", "discard", "daytime", "qotd"})
+    CHECK_THAT(help.output(), Catch::Contains(name));
+  process plugin_help{{bin("plyd"), "qotd", "--help"}};
+  CHECK(plugin_help.wait() == 0);
+  CHECK_THAT(plugin_help.output(), Catch::Contains("--quote"));
+  process version{{bin("plyd"), "--version"}};
+  CHECK(version.wait() == 0);
+  CHECK_THAT(version.output(), Catch::StartsWith("plyd (ply) "));
+}
+
+TEST_CASE("plyd --daemon --pidfile detaches; a second start is refused; SIGTERM removes the pid "
+          "file",
+          "[plyd]") {
+  auto pidfile = tmp("daemon.pid");
+  auto ready = tmp("daemon.ready");
+  ::unlink(pidfile.c_str());
+  process starter{{bin("plyd"), "--daemon", "--pidfile", pidfile, "--rundir", "/tmp",
+                   "--ready-file", ready, "--logfile", tmp("daemon.log"), "echo", "--port", local}};
+  CHECK(starter.wait() == 0);
+  auto text = wait_for_file(pidfile);
+  REQUIRE_FALSE(text.empty());
+  pid_t pid = std::stoi(text);
+  CHECK(alive(pid));
+  auto info = nlohmann::json::parse(wait_for_file(ready));
+  CHECK(info["pid"] == pid);
+  auto port = port_of(info["services"]["echo"][0]);
+  CHECK(nc(port, "from the daemon\\n") == "from the daemon\n");
+  process second{{bin("plyd"), "--pidfile", pidfile, "echo", "--port", local}};
+  CHECK(second.wait() == 2);
+  CHECK_THAT(second.log(), Catch::Contains("names a running process"));
+  ::kill(pid, SIGTERM);
+  CHECK(gone(pid));
+  CHECK(slurp(pidfile).empty());
+  // A stale pid file (its process is gone) is replaced.
+  { std::ofstream{pidfile} << pid << "\n"; }
+  process again{{bin("plyd"), "--pidfile", pidfile, "echo", "--port", local}};
+  CHECK(again.port() != 0);
+  CHECK(std::stoi(slurp(pidfile)) != pid);
+  ::unlink(tmp("daemon.log").c_str());
+  ::unlink(ready.c_str());
+}
+
+TEST_CASE("plyd --daemon reports a startup failure on the terminal with exit code 2", "[plyd]") {
+  process taken{{bin("plyd"), "echo", "--port", local}};
+  auto port = taken.port();
+  REQUIRE(port != 0);
+  process daemon{{bin("plyd"), "--daemon", "--rundir", "/tmp", "echo", "--port",
+                  "tcp:" + std::to_string(port) + ":interface=127.0.0.1"}};
+  CHECK(daemon.wait() == 2);
+  CHECK_THAT(daemon.log(), Catch::Contains("Address already in use"));
+}
+
+TEST_CASE("plyd as root binds a privileged port, then serves as nobody", "[plyd]") {
+  if (::geteuid() != 0) {
+    WARN("not root: privilege drop not exercised");
+    return;
+  }
+  // Port 79 (finger) needs root to bind; the process must run as nobody afterwards.
+  process p{{bin("plyd"), "--uid", "nobody", "echo", "--port", "tcp:79:interface=127.0.0.1"}};
+  auto port = p.port();
+  if (port == 0 && p.log().find("in use") != std::string::npos) {
+    WARN("port 79 is taken on this machine");
+    return;
+  }
+  REQUIRE(port == 79);
+  CHECK(nc(79, "as nobody\\n") == "as nobody\n");
+  auto status = shell("grep Uid /proc/$(pgrep -f \"plyd --uid nobody\" | head -1)/status");
+  auto nobody = shell("id -u nobody");
+  nobody.pop_back();
+  CHECK_THAT(status, Catch::StartsWith("Uid:\t" + nobody + "\t" + nobody));
+}
+
+TEST_CASE("plyd --config runs three services in one process", "[plyd]") {
+  auto config = tmp("three.ini");
+  auto ready = tmp("three.ready");
+  std::ofstream{config} << "# one process, three services\n"
+                           "[echo]\nport = " << local << "\n\n"
+                           "[quote]\nplugin = qotd\nport = " << local << "\n"
+                           "quote = Simple is better than complex.\n\n"
+                           "[clock]\nplugin = daytime\nport = " << local << "\n";
+  process p{{bin("plyd"), "--config", config, "--ready-file", ready}};
+  auto info = nlohmann::json::parse(wait_for_file(ready));
+  CHECK(info["application"] == "plyd-test-" + std::to_string(::getpid()) + "-three");
+  CHECK(nc(port_of(info["services"]["echo"][0]), "e\\n") == "e\n");
+  CHECK(nc(port_of(info["services"]["quote"][0]), "") == "Simple is better than complex.\r\n");
+  CHECK_THAT(nc(port_of(info["services"]["clock"][0]), ""), Catch::EndsWith("-UTC\r\n"));
+  ::unlink(config.c_str());
+  ::unlink(ready.c_str());
+}
+
+TEST_CASE("plyd loads an example plugin from a shared library", "[plyd]") {
+  auto plugins = std::string{PLY_BIN_DIR} + "/../plugins";
+  process p{{bin("plyd"), "--plugin-path", plugins, "hello", "--port", local, "--greeting", "Howdy"}};
+  auto port = p.port();
+  REQUIRE(port != 0);
+  CHECK(nc(port, "x\\n") == "Howdy from a plugin!\r\nx\n");
+  p.signal(SIGTERM);
+  CHECK(p.wait() == 0);
+  auto by_env = shell("PLY_PLUGIN_PATH=" + plugins + " " + bin("plyd") + " --help");
+  CHECK_THAT(by_env, Catch::Contains("hello"));
+}
+
+TEST_CASE("fib_server continues the sequence after a restart", "[plyd]") {
+  auto rundir = tmp("fib");
+  shell("rm -rf " + rundir + " && mkdir -p " + rundir);
+  std::string seen;
+  for (int run = 0; run < 2; ++run) {
+    process p{{bin("fib_server"), "--port", local, "--rundir", rundir}};
+    auto port = p.port();
+    REQUIRE(port != 0);
+    for (int i = 0; i < 5; ++i)
+      seen += nc(port, "next\\n");
+    p.signal(SIGTERM);
+    CHECK(p.wait() == 0);
+  }
+  CHECK(seen == "0\r\n1\r\n1\r\n2\r\n3\r\n5\r\n8\r\n13\r\n21\r\n34\r\n");
+  shell("rm -rf " + rundir);
+}
+
+TEST_CASE("SIGHUP reopens the log file", "[plyd]") {
+  auto log = tmp("hup.log");
+  process p{{bin("plyd"), "--logfile", log, "echo", "--port", local}};
+  REQUIRE_FALSE(wait_for_file(log).empty());
+  ::rename(log.c_str(), (log + ".1").c_str());
+  p.signal(SIGHUP);
+  auto reopened = wait_for_file(log);
+  CHECK_THAT(reopened, Catch::Contains("log files reopened"));
+  CHECK_THAT(slurp(log + ".1"), Catch::Contains("listening on"));
+  ::unlink(log.c_str());
+  ::unlink((log + ".1").c_str());
+}
+
+TEST_CASE("plyd startup errors: one line naming the problem, exit code 2", "[plyd]") {
+  auto bad_config = tmp("bad.ini");
+  std::ofstream{bad_config} << "[echo]\nthis line has no equals sign\n";
+  struct expectation {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  std::vector<expectation> cases{
+    {{"nosuch"}, "unknown plugin or option: nosuch"},
+    {{"echo", "--no-such-option"}, "unknown plugin or option: --no-such-option"},
+    {{"echo", "--port", "tcp:nope"}, "bad endpoint 'tcp:nope'"},
+    {{"--config", "/nonexistent/app.ini"}, "cannot read config file /nonexistent/app.ini"},
+    {{"--config", bad_config}, "bad.ini:2: expected 'key = value'"},
+    {{}, "no plugin given"},
+  };
+  for (auto& c : cases) {
+    std::vector<std::string> argv{bin("plyd")};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    process p{argv};
+    INFO(c.message);
+    CHECK(p.wait() == 2);
+    CHECK_THAT(p.log(), Catch::Contains("plyd: " ) && Catch::Contains(c.message));
+  }
+  ::unlink(bad_config.c_str());
+}
