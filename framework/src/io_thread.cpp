@@ -11,7 +11,7 @@
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
-#include "internal/tcp_connection.hpp"
+#include "internal/stream_connection.hpp"
 
 namespace ply::detail {
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <sys/stat.h>
 #include <future>
 #include <mutex>
 #include <vector>
@@ -15,7 +16,7 @@
 
 #include "internal/atoms.hpp"
 #include "internal/io_thread.hpp"
-#include "internal/tcp_connection.hpp"
+#include "internal/stream_connection.hpp"
 #include "ply/atoms.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/error.hpp"
@@ -25,6 +26,7 @@ namespace ply {
 namespace asio = boost::asio;
 using detail::io_thread;
 using detail::tcp;
+using unix_stream = boost::asio::local::stream_protocol;
 
 struct reactor::impl {
   impl(reactor& owner, caf::actor_system& sys, options opts) : self(owner), sys(sys), opts(opts) {
@@ -79,7 +81,32 @@ struct reactor::impl {
       arm(sig);
     });
   }
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // touched on threads[0] only
+  /// An open listener on threads[0]: a TCP acceptor, or a Unix one with its socket file.
+  struct listener {
+    std::unique_ptr<tcp::acceptor> tcp_acceptor;
+    std::unique_ptr<unix_stream::acceptor> unix_acceptor;
+    std::string path;
+
+    uint16_t port() const {
+      boost::system::error_code ec;
+      return tcp_acceptor && tcp_acceptor->is_open() ? tcp_acceptor->local_endpoint(ec).port() : 0;
+    }
+
+    bool close() {
+      boost::system::error_code ec;
+      if (tcp_acceptor && tcp_acceptor->is_open()) {
+        tcp_acceptor->close(ec);
+        return true;
+      }
+      if (unix_acceptor && unix_acceptor->is_open()) {
+        unix_acceptor->close(ec);
+        ::unlink(path.c_str());
+        return true;
+      }
+      return false;
+    }
+  };
+  std::vector<listener> acceptors;  // touched on threads[0] only
   std::optional<asio::signal_set> signals;
   caf::actor control;
   std::atomic<bool> running{false};
@@ -121,8 +148,9 @@ struct reactor::impl {
     return f;
   }
 
-  /// Hands a connected socket to `factory`, on the thread that owns the socket.
-  void new_connection(io_thread& thr, tcp::socket sock, const caf::actor& factory) {
+  /// Hands a connected socket (TCP or Unix) to `factory`, on the thread that owns the socket.
+  template <class Socket>
+  void new_connection(io_thread& thr, Socket sock, const caf::actor& factory) {
     // The connection keeps only the descriptor: the thread's poller watches it.
     boost::system::error_code ec;
     sock.non_blocking(true, ec);
@@ -131,7 +159,7 @@ struct reactor::impl {
       spdlog::error("cannot take over an accepted socket: {}", ec.message());
       return;
     }
-    auto conn = std::make_shared<detail::tcp_connection>(
+    auto conn = std::make_shared<detail::stream_connection>(
       thr, fd, next_connection_id.fetch_add(1, std::memory_order_relaxed));
     conn->open();
     caf::actor_cast<caf::abstract_actor*>(factory)->enqueue(
@@ -139,20 +167,22 @@ struct reactor::impl {
       caf::make_message(detail::made_atom::value, transport_ptr{conn}), &thr);
   }
 
-  void accept(tcp::acceptor& acc, caf::actor factory) {
+  template <class Acceptor>
+  void accept(Acceptor& acc, caf::actor factory, std::string where) {
     auto& target = pick_thread();
-    acc.async_accept(target.ioc, [this, &acc, &target, factory](
-                                   const boost::system::error_code& ec, tcp::socket sock) mutable {
+    acc.async_accept(target.ioc, [this, &acc, &target, factory, where](
+                                   const boost::system::error_code& ec,
+                                   typename Acceptor::protocol_type::socket sock) mutable {
       if (ec == asio::error::operation_aborted || !acc.is_open())
         return;
       if (ec) {
         // Out of file descriptors and the like: say so, and retry soon rather than spin.
-        spdlog::warn("accept on port {} failed: {}", acc.local_endpoint().port(), ec.message());
+        spdlog::warn("accept on {} failed: {}", where, ec.message());
         auto timer = std::make_shared<asio::steady_timer>(main_thread().ioc,
                                                           std::chrono::milliseconds(100));
-        timer->async_wait([this, &acc, factory, timer](const boost::system::error_code& tec) {
+        timer->async_wait([this, &acc, factory, where, timer](const boost::system::error_code& tec) {
           if (!tec)
-            accept(acc, factory);
+            accept(acc, factory, where);
         });
         return;
       }
@@ -162,7 +192,23 @@ struct reactor::impl {
         asio::post(target.ioc, [this, &target, sock = std::move(sock), factory]() mutable {
           new_connection(target, std::move(sock), factory);
         });
-      accept(acc, std::move(factory));
+      accept(acc, std::move(factory), std::move(where));
+    });
+  }
+
+  /// Starts accepting on `l` (on threads[0], unless a stop began meanwhile).
+  void add_listener(listener l, caf::actor f, std::string where) {
+    asio::post(main_thread().ioc, [this, l = std::move(l), f, where]() mutable {
+      if (stopping) {
+        l.close();
+        return;
+      }
+      acceptors.push_back(std::move(l));
+      auto& added = acceptors.back();
+      if (added.tcp_acceptor)
+        accept(*added.tcp_acceptor, f, where);
+      else
+        accept(*added.unix_acceptor, f, where);
     });
   }
 
@@ -171,9 +217,14 @@ struct reactor::impl {
     auto ep = parse_server_endpoint(text);
     if (!ep)
       return ep.error();
+    int backlog = 1024;
+    if (auto i = ep->options.find("backlog"); i != ep->options.end())
+      backlog = std::atoi(i->second.c_str());
+    if (ep->type == endpoint::kind::unix_socket)
+      return listen_unix(*ep, backlog, factory, make);
     if (ep->type != endpoint::kind::tcp)
       return make_error(errc::unsupported, "endpoint '" + std::string{text}
-                                             + "': only tcp endpoints are supported so far");
+                                             + "': ssl endpoints are not supported yet");
     boost::system::error_code ec;
     auto addr = ep->host.empty() ? asio::ip::address{asio::ip::address_v4::any()}
                                  : asio::ip::make_address(ep->host, ec);
@@ -182,9 +233,6 @@ struct reactor::impl {
                                               + ep->host + "'");
     auto acc = std::make_unique<tcp::acceptor>(main_thread().ioc);
     tcp::endpoint bind_ep{addr, ep->port};
-    int backlog = 1024;
-    if (auto i = ep->options.find("backlog"); i != ep->options.end())
-      backlog = std::stoi(i->second);
     auto what = "cannot listen on " + address{addr.to_string(), ep->port}.to_string() + ": ";
     if (acc->open(bind_ep.protocol(), ec); ec)
       return make_error(errc::listen_failed, what + ec.message());
@@ -195,16 +243,52 @@ struct reactor::impl {
       return make_error(errc::listen_failed, what + ec.message());
     auto port = acc->local_endpoint().port();
     auto f = factory ? adopt_factory(*factory) : start_factory(*make);
-    spdlog::info("listening on {}", address{addr.to_string(), port}.to_string());
-    asio::post(main_thread().ioc, [this, acc = std::move(acc), f]() mutable {
-      if (stopping) {
-        return;
-      }
-      auto& ref = *acc;
-      acceptors.push_back(std::move(acc));
-      accept(ref, f);
-    });
+    auto where = address{addr.to_string(), port}.to_string();
+    spdlog::info("listening on {}", where);
+    listener l;
+    l.tcp_acceptor = std::move(acc);
+    add_listener(std::move(l), f, where);
     return port;
+  }
+
+  /// Listens on a Unix socket file: a stale file (nobody accepts on it) is replaced, a live one
+  /// refused; `mode=660` sets its permissions. Returns port 0.
+  caf::expected<uint16_t> listen_unix(const endpoint& ep, int backlog, const caf::actor* factory,
+                                      const factory_maker* make) {
+    auto what = "cannot listen on " + ep.path + ": ";
+    struct stat st{};
+    if (::lstat(ep.path.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode))
+        return make_error(errc::listen_failed, what + "the path exists and is not a socket");
+      boost::system::error_code probe_ec;
+      unix_stream::socket probe{main_thread().ioc};
+      probe.connect(unix_stream::endpoint{ep.path}, probe_ec);
+      if (!probe_ec)
+        return make_error(errc::listen_failed, what + "another process listens there");
+      ::unlink(ep.path.c_str());
+      spdlog::info("replaced the stale socket file {}", ep.path);
+    }
+    boost::system::error_code ec;
+    auto acc = std::make_unique<unix_stream::acceptor>(main_thread().ioc);
+    if (acc->open(unix_stream{}, ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    if (acc->bind(unix_stream::endpoint{ep.path}, ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    if (acc->listen(backlog, ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    if (auto i = ep.options.find("mode"); i != ep.options.end()) {
+      char* end = nullptr;
+      auto mode = std::strtol(i->second.c_str(), &end, 8);
+      if (end == i->second.c_str() || *end != '\0' || ::chmod(ep.path.c_str(), mode) != 0)
+        return make_error(errc::listen_failed, what + "cannot set mode '" + i->second + "'");
+    }
+    auto f = factory ? adopt_factory(*factory) : start_factory(*make);
+    spdlog::info("listening on {}", ep.path);
+    listener l;
+    l.unix_acceptor = std::move(acc);
+    l.path = ep.path;
+    add_listener(std::move(l), f, ep.path);
+    return uint16_t{0};
   }
 
   caf::expected<caf::actor> connect(std::string_view text, const caf::actor* factory,
@@ -212,16 +296,42 @@ struct reactor::impl {
     auto ep = parse_client_endpoint(text);
     if (!ep)
       return ep.error();
-    if (ep->type != endpoint::kind::tcp)
+    if (ep->type == endpoint::kind::ssl)
       return make_error(errc::unsupported, "endpoint '" + std::string{text}
-                                             + "': only tcp endpoints are supported so far");
+                                             + "': ssl endpoints are not supported yet");
     auto timeout = std::chrono::seconds(30);
     if (auto i = ep->options.find("timeout"); i != ep->options.end())
       timeout = std::chrono::seconds(std::stoi(i->second));
     auto f = factory ? adopt_factory(*factory) : start_factory(*make);
     auto& thr = pick_thread();
-    asio::post(thr.ioc, [this, &thr, ep = *ep, f, timeout] { start_connect(thr, ep, f, timeout); });
+    asio::post(thr.ioc, [this, &thr, ep = *ep, f, timeout] {
+      if (ep.type == endpoint::kind::unix_socket)
+        start_connect_unix(thr, ep.path, f);
+      else
+        start_connect(thr, ep, f, timeout);
+    });
     return f;
+  }
+
+  /// Tells a client factory that its connection attempt failed.
+  void connect_failed(const caf::actor& f, const std::string& target, errc code,
+                      const std::string& why) {
+    spdlog::info("connection to {} failed: {}", target, why);
+    caf::anon_send(f, detail::failed_atom::value, make_error(code, why + ": " + target));
+  }
+
+  void start_connect_unix(io_thread& thr, const std::string& path, caf::actor f) {
+    auto sock = std::make_shared<unix_stream::socket>(thr.ioc);
+    sock->async_connect(unix_stream::endpoint{path},
+                        [this, &thr, sock, f, path](const boost::system::error_code& ec) {
+                          if (ec == asio::error::connection_refused
+                              || ec == boost::system::errc::no_such_file_or_directory)
+                            connect_failed(f, path, errc::connection_refused, "connection refused");
+                          else if (ec)
+                            connect_failed(f, path, errc::connect_failed, ec.message());
+                          else
+                            new_connection(thr, std::move(*sock), f);
+                        });
   }
 
   void start_connect(io_thread& thr, const endpoint& ep, caf::actor f,
@@ -237,8 +347,7 @@ struct reactor::impl {
     auto at = std::make_shared<attempt>(thr.ioc);
     auto target = address{ep.host, ep.port}.to_string();
     auto failed = [this, f, target](errc code, const std::string& why) {
-      spdlog::info("connection to {} failed: {}", target, why);
-      caf::anon_send(f, detail::failed_atom::value, make_error(code, why + ": " + target));
+      connect_failed(f, target, code, why);
     };
     at->timer.expires_after(timeout);
     at->timer.async_wait([at](const boost::system::error_code& ec) {
@@ -288,7 +397,7 @@ struct reactor::impl {
     for (auto& t : threads)
       asio::post(t->ioc, [&t = *t, fn] {
         // A snapshot: closing a connection removes it from the map.
-        std::vector<std::shared_ptr<detail::tcp_connection>> conns;
+        std::vector<std::shared_ptr<detail::stream_connection>> conns;
         for (auto& kvp : t.connections)
           conns.push_back(kvp.second);
         for (auto& c : conns)
@@ -330,18 +439,18 @@ struct reactor::impl {
     spdlog::info("stopping: closing {} listener(s) and {} connection(s)", acceptors.size(),
                  open_connections());
     boost::system::error_code ignored;
-    for (auto& acc : acceptors)
-      acc->close(ignored);
+    for (auto& l : acceptors)
+      l.close();
     if (signals)
       signals->cancel(ignored);
     for (auto& sig : extra_signals)
       sig->set.cancel(ignored);
-    for_each_connection([](detail::tcp_connection& c) { c.lose_connection(); });
+    for_each_connection([](detail::stream_connection& c) { c.lose_connection(); });
     auto deadline = std::chrono::steady_clock::now() + opts.stop_timeout;
     wait_until([this] { return open_connections() == 0; }, deadline, [this, deadline] {
       if (auto n = open_connections(); n > 0) {
         spdlog::warn("stopping: aborting {} connection(s) that did not flush in time", n);
-        for_each_connection([](detail::tcp_connection& c) { c.abort_connection(); });
+        for_each_connection([](detail::stream_connection& c) { c.abort_connection(); });
       }
       stop_factories(deadline);
     });
@@ -368,6 +477,25 @@ struct reactor::impl {
       for (auto& t : threads)
         asio::post(t->ioc, [&t = *t] { t.ioc.stop(); });
     });
+  }
+
+  /// Closes the listeners matching `pred` (on threads[0]); whether there was one.
+  template <class Pred>
+  bool close_listeners(Pred pred) {
+    std::promise<bool> found;
+    auto fut = found.get_future();
+    auto work = [this, pred, &found] {
+      bool any = false;
+      for (auto& l : acceptors)
+        if (pred(l) && l.close())
+          any = true;
+      found.set_value(any);
+    };
+    if (main_thread().in_thread() || !running)
+      work();
+    else
+      asio::post(main_thread().ioc, work);
+    return fut.get();
   }
 
   template <class Pred, class Then>
@@ -433,26 +561,13 @@ void reactor::on_signal(int signo, std::function<void()> fn) {
 }
 
 bool reactor::stop_listening(uint16_t port) {
-  auto* d = impl_.get();
-  std::promise<bool> found;
-  auto fut = found.get_future();
-  auto work = [d, port, &found] {
-    bool ok = false;
-    for (auto& acc : d->acceptors) {
-      boost::system::error_code ec;
-      if (acc->is_open() && acc->local_endpoint(ec).port() == port) {
-        acc->close(ec);
-        ok = true;
-      }
-    }
-    found.set_value(ok);
-  };
-  if (d->main_thread().in_thread() || !d->running) {
-    work();
-  } else {
-    asio::post(d->main_thread().ioc, work);
-  }
-  return fut.get();
+  return impl_->close_listeners([port](impl::listener& l) { return l.port() == port; });
+}
+
+bool reactor::stop_listening(std::string_view unix_path) {
+  return impl_->close_listeners([unix_path](impl::listener& l) {
+    return l.unix_acceptor && l.path == unix_path;
+  });
 }
 
 caf::actor reactor::control() const {

@@ -25,14 +25,20 @@ void tcp_server::start_service(reactor& r) {
     throw std::runtime_error("service '" + name() + "': " + describe(port.error()));
   port_ = *port;
   auto ep = parse_server_endpoint(endpoint_);
-  auto host = ep && !ep->host.empty() ? ep->host : std::string{"0.0.0.0"};
-  bound_ = address{host, port_}.to_string();
+  if (ep && ep->type == endpoint::kind::unix_socket) {
+    bound_ = ep->path;
+  } else {
+    auto host = ep && !ep->host.empty() ? ep->host : std::string{"0.0.0.0"};
+    bound_ = address{host, port_}.to_string();
+  }
   service::start_service(r);
 }
 
 deferred<void> tcp_server::stop_service() {
   if (reactor_ != nullptr && port_ != 0)
     reactor_->stop_listening(port_);
+  else if (reactor_ != nullptr && !bound_.empty())
+    reactor_->stop_listening(std::string_view{bound_});
   return service::stop_service();
 }
 
@@ -40,6 +46,12 @@ std::vector<std::string> tcp_server::endpoints() const {
   if (bound_.empty())
     return {};
   return {bound_};
+}
+
+// -- unix_server ----------------------------------------------------------------------------------
+
+unix_server::unix_server(std::string name, const std::string& path, factory_maker make)
+  : tcp_server(std::move(name), "unix:" + path, std::move(make)) {
 }
 
 // -- timer_service --------------------------------------------------------------------------------

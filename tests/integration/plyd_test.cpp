@@ -49,6 +49,16 @@ uint16_t port_of(const std::string& endpoint) {
   return static_cast<uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
 }
 
+/// Waits until the process logged `text`.
+bool wait_for_log(process& p, const std::string& text) {
+  for (int i = 0; i < 500; ++i) {
+    if (p.log().find(text) != std::string::npos)
+      return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 bool alive(pid_t pid) {
   return ::kill(pid, 0) == 0;
 }
@@ -231,4 +241,28 @@ TEST_CASE("plyd startup errors: one line naming the problem, exit code 2", "[ply
     CHECK_THAT(p.log(), Catch::Contains("plyd: " ) && Catch::Contains(c.message));
   }
   ::unlink(bad_config.c_str());
+}
+
+TEST_CASE("plyd serves on a Unix socket: mode set, a live socket refused, a stale one replaced",
+          "[plyd]") {
+  auto path = tmp("echo.sock");
+  ::unlink(path.c_str());
+  {
+    process p{{bin("plyd"), "echo", "--port", "unix:" + path + ":mode=600"}};
+    REQUIRE(wait_for_log(p, "listening on " + path));
+    CHECK(shell("stat -c %a " + path) == "600\n");
+    CHECK(shell("printf \"over unix\\n\" | nc -N -U " + path) == "over unix\n");
+    process second{{bin("plyd"), "echo", "--port", "unix:" + path}};
+    CHECK(second.wait() == 2);
+    CHECK_THAT(second.log(), Catch::Contains("another process listens there"));
+    p.signal(SIGKILL);  // leaves the socket file behind
+    p.wait();
+  }
+  process again{{bin("plyd"), "echo", "--port", "unix:" + path}};
+  REQUIRE(wait_for_log(again, "listening on " + path));
+  CHECK_THAT(again.log(), Catch::Contains("replaced the stale socket file"));
+  CHECK(shell("printf \"again\\n\" | nc -N -U " + path) == "again\n");
+  again.signal(SIGTERM);
+  CHECK(again.wait() == 0);
+  CHECK(::access(path.c_str(), F_OK) != 0);  // removed on a graceful stop
 }

@@ -37,8 +37,9 @@ public:
 
   caf::actor_system& system();
 
-  /// Listens on a server endpoint string; returns the bound port (so `tcp:0` is usable). The
-  /// factory is spawned now and started before the first connection.
+  /// Listens on a server endpoint string (`tcp:...` or `unix:/path`); returns the bound port (so
+  /// `tcp:0` is usable; 0 for Unix sockets). The factory is spawned now and started before the
+  /// first connection.
   caf::expected<uint16_t> listen(std::string_view endpoint, factory_maker make);
 
   /// Listens with an already spawned factory actor.
@@ -67,8 +68,11 @@ public:
   /// Runs `fn` on the reactor's first thread each time signal `signo` arrives (SIGHUP, say).
   void on_signal(int signo, std::function<void()> fn);
 
-  /// Closes the listener bound to `port`; false if there is none.
+  /// Closes the TCP listener bound to `port`; false if there is none.
   bool stop_listening(uint16_t port);
+
+  /// Closes the Unix socket listener at `unix_path` (and removes the socket file).
+  bool stop_listening(std::string_view unix_path);
 
   time_point now() const override;
 

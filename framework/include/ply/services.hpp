@@ -14,7 +14,8 @@
 
 namespace ply {
 
-/// Listens on an endpoint while running (Twisted's TCPServer / strports.service).
+/// Listens on an endpoint while running (Twisted's TCPServer / strports.service); any stream
+/// endpoint string works, `unix:/path` included.
 class tcp_server : public service {
 public:
   tcp_server(std::string name, std::string endpoint, factory_maker make);
@@ -40,6 +41,12 @@ private:
   uint16_t port_ = 0;
   std::string bound_;
   caf::actor factory_;
+};
+
+/// Listens on a Unix socket file while running (Twisted's UNIXServer).
+class unix_server : public tcp_server {
+public:
+  unix_server(std::string name, const std::string& path, factory_maker make);
 };
 
 /// Calls a function every interval while running (Twisted's TimerService).

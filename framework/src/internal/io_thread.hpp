@@ -15,7 +15,7 @@
 
 namespace ply::detail {
 
-class tcp_connection;
+class stream_connection;
 
 /// One reactor thread: an `io_context` that is also a CAF execution unit. An actor enqueued with
 /// this unit as host is resumed by a handler posted to the `io_context`, so a protocol actor runs
@@ -55,7 +55,7 @@ public:
   static constexpr size_t read_buffer_size = 64 * 1024;
 
   /// Open connections owned by this thread (touched only on this thread).
-  std::unordered_map<uint64_t, std::shared_ptr<tcp_connection>> connections;
+  std::unordered_map<uint64_t, std::shared_ptr<stream_connection>> connections;
 
   /// Number of open connections, readable from any thread.
   std::atomic<size_t> open_count{0};

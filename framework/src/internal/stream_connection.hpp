@@ -14,17 +14,18 @@ namespace ply::detail {
 
 class io_thread;
 
-/// A TCP connection owned by one reactor thread: the transport of one protocol actor. It holds
+/// A stream connection (TCP or Unix socket) owned by one reactor thread: the transport of one
+/// protocol actor. It holds
 /// only the socket's descriptor; the thread's poller tells it when the socket is readable or, while
 /// bytes are queued, writable. All state is touched on the owning thread only; transport calls
 /// from other threads are posted there. No per-connection read buffer: reads go to the thread's
 /// buffer and are copied once, into the message.
-class tcp_connection final : public transport,
-                             public std::enable_shared_from_this<tcp_connection> {
+class stream_connection final : public transport,
+                             public std::enable_shared_from_this<stream_connection> {
 public:
   /// Takes ownership of `fd`, a connected socket.
-  tcp_connection(io_thread& thread, int fd, uint64_t id);
-  ~tcp_connection() override;
+  stream_connection(io_thread& thread, int fd, uint64_t id);
+  ~stream_connection() override;
 
   /// Registers with the thread. Called on the owning thread right after construction.
   void open();
@@ -66,8 +67,8 @@ private:
   io_thread& thread_;
   int fd_;
   uint64_t id_;
-  tcp::endpoint peer_;
-  tcp::endpoint host_;
+  address peer_;
+  address host_;
   caf::actor protocol_;
   std::string wbuf_;
   size_t woff_ = 0;

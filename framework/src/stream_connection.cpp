@@ -1,6 +1,8 @@
-#include "internal/tcp_connection.hpp"
+#include "internal/stream_connection.hpp"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -8,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>
@@ -23,17 +26,34 @@ namespace ply::detail {
 
 namespace {
 
-address to_address(const tcp::endpoint& ep) {
-  return address{ep.address().to_string(), ep.port()};
-}
-
-tcp::endpoint socket_name(int fd, bool remote) {
-  tcp::endpoint ep;
-  auto len = static_cast<socklen_t>(ep.capacity());
-  auto rc = remote ? ::getpeername(fd, ep.data(), &len) : ::getsockname(fd, ep.data(), &len);
-  if (rc == 0)
-    ep.resize(len);
-  return ep;
+/// The address of one end of a socket: an IP address and port, or a Unix socket path.
+address socket_name(int fd, bool remote) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  auto* sa = reinterpret_cast<sockaddr*>(&ss);
+  if ((remote ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len)) != 0)
+    return {};
+  char host[INET6_ADDRSTRLEN] = {};
+  switch (ss.ss_family) {
+    case AF_INET: {
+      auto* in = reinterpret_cast<sockaddr_in*>(sa);
+      ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+      return address{host, ntohs(in->sin_port)};
+    }
+    case AF_INET6: {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(sa);
+      ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+      return address{host, ntohs(in6->sin6_port)};
+    }
+    case AF_UNIX: {
+      auto* un = reinterpret_cast<sockaddr_un*>(sa);
+      auto path = std::string{un->sun_path, ::strnlen(un->sun_path, sizeof(un->sun_path))};
+      // An unnamed client end has no path: say which kind of peer it is.
+      return address{path.empty() ? std::string{"unix-peer"} : path, 0};
+    }
+    default:
+      return {};
+  }
 }
 
 bool would_block(int err) {
@@ -42,34 +62,34 @@ bool would_block(int err) {
 
 } // namespace
 
-tcp_connection::tcp_connection(io_thread& thread, int fd, uint64_t id)
+stream_connection::stream_connection(io_thread& thread, int fd, uint64_t id)
   : thread_(thread), fd_(fd), id_(id) {
   int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // fails harmlessly on Unix sockets
   peer_ = socket_name(fd_, true);
   host_ = socket_name(fd_, false);
 }
 
-tcp_connection::~tcp_connection() {
+stream_connection::~stream_connection() {
   if (fd_ >= 0)
     ::close(fd_);
 }
 
-void tcp_connection::open() {
+void stream_connection::open() {
   thread_.connections.emplace(id_, shared_from_this());
   thread_.open_count.fetch_add(1, std::memory_order_relaxed);
   spdlog::debug("[conn {}] connection from {} to {}", id_, peer().to_string(), host().to_string());
 }
 
 template <class F>
-void tcp_connection::on_thread(F f) {
+void stream_connection::on_thread(F f) {
   if (thread_.in_thread())
     f();
   else
     asio::post(thread_.ioc, [self = shared_from_this(), f = std::move(f)]() mutable { f(); });
 }
 
-void tcp_connection::update_interest() {
+void stream_connection::update_interest() {
   uint32_t want = 0;
   if (state_ != state::closed) {
     if (!read_paused_ && !read_eof_ && state_ == state::open && protocol_)
@@ -83,7 +103,7 @@ void tcp_connection::update_interest() {
   }
 }
 
-void tcp_connection::on_events(uint32_t events) {
+void stream_connection::on_events(uint32_t events) {
   // Errors and hang-ups surface through the read or the write that follows.
   if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && (interest_ & EPOLLIN))
     on_readable();
@@ -93,7 +113,7 @@ void tcp_connection::on_events(uint32_t events) {
 
 // -- transport ------------------------------------------------------------------------------------
 
-void tcp_connection::write(bytes_view data) {
+void stream_connection::write(bytes_view data) {
   if (data.empty())
     return;
   if (thread_.in_thread())
@@ -103,7 +123,7 @@ void tcp_connection::write(bytes_view data) {
                [self = shared_from_this(), copy = bytes{data}] { self->do_write(copy); });
 }
 
-void tcp_connection::do_write(bytes_view data) {
+void stream_connection::do_write(bytes_view data) {
   if (state_ != state::open) {
     spdlog::debug("[conn {}] dropped {} bytes written after the connection was closed", id_,
                   data.size());
@@ -130,7 +150,7 @@ void tcp_connection::do_write(bytes_view data) {
   update_interest();
 }
 
-void tcp_connection::on_writable() {
+void stream_connection::on_writable() {
   auto n = ::send(fd_, wbuf_.data() + woff_, queued(), MSG_NOSIGNAL);
   if (n < 0) {
     if (!would_block(errno))
@@ -153,7 +173,7 @@ void tcp_connection::on_writable() {
     update_interest();
 }
 
-void tcp_connection::check_watermarks() {
+void stream_connection::check_watermarks() {
   if (!producer_paused_ && queued() > high_water_) {
     producer_paused_ = true;
     spdlog::debug("[conn {}] write buffer at {} bytes: pausing the producer", id_, queued());
@@ -165,11 +185,11 @@ void tcp_connection::check_watermarks() {
   }
 }
 
-void tcp_connection::lose_connection() {
+void stream_connection::lose_connection() {
   on_thread([this] { do_lose(); });
 }
 
-void tcp_connection::do_lose() {
+void stream_connection::do_lose() {
   if (state_ != state::open)
     return;
   state_ = state::closing;
@@ -179,36 +199,36 @@ void tcp_connection::do_lose() {
     update_interest();  // stops reading; on_writable closes once the buffer is flushed
 }
 
-void tcp_connection::abort_connection() {
+void stream_connection::abort_connection() {
   on_thread([this] {
     if (state_ != state::closed)
       close(make_error(errc::connection_aborted, "connection aborted locally"), false);
   });
 }
 
-address tcp_connection::peer() const {
-  return to_address(peer_);
+address stream_connection::peer() const {
+  return peer_;
 }
 
-address tcp_connection::host() const {
-  return to_address(host_);
+address stream_connection::host() const {
+  return host_;
 }
 
-void tcp_connection::pause_reading() {
+void stream_connection::pause_reading() {
   on_thread([this] {
     read_paused_ = true;
     update_interest();
   });
 }
 
-void tcp_connection::resume_reading() {
+void stream_connection::resume_reading() {
   on_thread([this] {
     read_paused_ = false;
     update_interest();
   });
 }
 
-void tcp_connection::set_write_watermarks(size_t high, size_t low) {
+void stream_connection::set_write_watermarks(size_t high, size_t low) {
   on_thread([this, high, low] {
     high_water_ = static_cast<uint32_t>(high);
     low_water_ = static_cast<uint32_t>(std::min(low, high));
@@ -216,11 +236,11 @@ void tcp_connection::set_write_watermarks(size_t high, size_t low) {
   });
 }
 
-uint64_t tcp_connection::id() const {
+uint64_t stream_connection::id() const {
   return id_;
 }
 
-void tcp_connection::attach(caf::actor protocol) {
+void stream_connection::attach(caf::actor protocol) {
   on_thread([this, protocol = std::move(protocol)]() mutable {
     protocol_ = std::move(protocol);
     if (state_ == state::closed)
@@ -232,7 +252,7 @@ void tcp_connection::attach(caf::actor protocol) {
 
 // -- reading --------------------------------------------------------------------------------------
 
-void tcp_connection::on_readable() {
+void stream_connection::on_readable() {
   auto n = ::recv(fd_, thread_.read_buffer.get(), io_thread::read_buffer_size, 0);
   if (n < 0) {
     if (!would_block(errno))
@@ -253,7 +273,7 @@ void tcp_connection::on_readable() {
 
 // -- closing --------------------------------------------------------------------------------------
 
-void tcp_connection::fail(int err, const char* during) {
+void stream_connection::fail(int err, const char* during) {
   if (state_ == state::closed)
     return;
   auto why = std::string{std::strerror(err)};
@@ -261,7 +281,7 @@ void tcp_connection::fail(int err, const char* during) {
   close(make_error(errc::connection_lost, why), false);
 }
 
-void tcp_connection::close(caf::error reason, bool graceful) {
+void stream_connection::close(caf::error reason, bool graceful) {
   if (state_ == state::closed)
     return;
   state_ = state::closed;
@@ -282,7 +302,7 @@ void tcp_connection::close(caf::error reason, bool graceful) {
   thread_.connections.erase(id_);
 }
 
-void tcp_connection::send_lost(caf::error reason) {
+void stream_connection::send_lost(caf::error reason) {
   if (lost_sent_ || !protocol_)
     return;
   lost_sent_ = true;
@@ -291,7 +311,7 @@ void tcp_connection::send_lost(caf::error reason) {
   protocol_ = nullptr;
 }
 
-void tcp_connection::deliver(caf::message msg) {
+void stream_connection::deliver(caf::message msg) {
   if (!protocol_)
     return;
   // Enqueued with this thread as host: the protocol actor runs here, next.
