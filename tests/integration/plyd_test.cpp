@@ -266,3 +266,23 @@ TEST_CASE("plyd serves on a Unix socket: mode set, a live socket refused, a stal
   CHECK(again.wait() == 0);
   CHECK(::access(path.c_str(), F_OK) != 0);  // removed on a graceful stop
 }
+
+TEST_CASE("plyd --control answers stats as JSON, in order with other commands", "[plyd]") {
+  auto ready = tmp("control.ready");
+  process p{{bin("plyd"), "--control", local, "--ready-file", ready, "echo", "--port", local}};
+  auto info = nlohmann::json::parse(wait_for_file(ready));
+  auto control = port_of(info["services"]["control"][0]);
+  auto echo_port = port_of(info["services"]["echo"][0]);
+  ply::test::process idle{{"/bin/sh", "-c", "sleep 3 | nc 127.0.0.1 " + std::to_string(echo_port)}};
+  std::this_thread::sleep_for(200ms);
+  auto answer = nc(control, "stats\\nbogus\\nquit\\n");
+  auto newline = answer.find("\r\n");
+  REQUIRE(newline != std::string::npos);
+  auto stats = nlohmann::json::parse(answer.substr(0, newline));
+  CHECK(stats["application"] == "echo");
+  CHECK(stats["pid"] == info["pid"]);
+  CHECK(stats["connections"] == 2);  // the idle echo client and this control connection
+  CHECK(stats["services"]["echo"] == info["services"]["echo"]);
+  CHECK_THAT(answer.substr(newline + 2), Catch::StartsWith("{\"error\":\"unknown command 'bogus'"));
+  ::unlink(ready.c_str());
+}

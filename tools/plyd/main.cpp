@@ -23,6 +23,7 @@
 
 #include "builtin_plugins.hpp"
 #include "config.hpp"
+#include "control.hpp"
 #include "daemon.hpp"
 
 namespace {
@@ -43,6 +44,7 @@ struct options {
   std::string ready_file;
   std::vector<std::string> plugin_paths;
   double stop_timeout = 5.0;
+  std::string control;
   bool version = false;
 };
 
@@ -154,6 +156,8 @@ int main(int argc, char** argv) {
                  "Also load plugins from the *.so files in this directory (and $PLY_PLUGIN_PATH)");
   app.add_option("--stop-timeout", opts.stop_timeout, "Seconds a graceful stop may take")
     ->capture_default_str();
+  app.add_option("--control", opts.control,
+                 "Serve a control endpoint here ('stats' answers JSON: connections, services, ...)");
   app.require_subcommand(0, 1);
   std::map<std::string, ply::service_builder> builders;
   for (auto& p : reg.all()) {
@@ -187,6 +191,7 @@ int main(int argc, char** argv) {
 
   // The application: one plugin's service, or every section of the config.
   std::string app_name;
+  auto control = std::make_shared<plyd::control_info>();
   ply::application* root = nullptr;
   std::unique_ptr<ply::application> application;
   try {
@@ -214,6 +219,8 @@ int main(int argc, char** argv) {
       }
     }
     root = application.get();
+    if (!opts.control.empty())
+      root->add(plyd::make_control_service(opts.control, control));
     if (!opts.pidfile.empty())
       plyd::pidfile::check(opts.pidfile);
   } catch (const std::exception& e) {
@@ -252,13 +259,14 @@ int main(int argc, char** argv) {
       plyd::drop_privileges(opts.uid, opts.gid);
       if (!opts.uid.empty() || !opts.gid.empty())
         spdlog::info("running as uid {} gid {}", ::getuid(), ::getgid());
+      control->application = app_name;
+      for (auto& s : root->children())
+        control->services[s->name()] = s->endpoints();
       if (!opts.ready_file.empty()) {
         nlohmann::json ready;
         ready["application"] = app_name;
         ready["pid"] = ::getpid();
-        ready["services"] = nlohmann::json::object();
-        for (auto& s : root->children())
-          ready["services"][s->name()] = s->endpoints();
+        ready["services"] = control->services;
         std::ofstream out{opts.ready_file};
         out << ready.dump() << "\n";
         if (!out)
