@@ -1,5 +1,7 @@
 #include "ply/actor_deferred.hpp"
 
+#include "internal/spawn_function.hpp"
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -90,7 +92,7 @@ blocking_pool& pool() {
 } // namespace
 
 caf::actor spawn_thread_relay(caf::actor_system& sys) {
-  return sys.spawn<caf::hidden>([](caf::event_based_actor* self) -> caf::behavior {
+  return spawn_function<caf::hidden>(sys, [](caf::event_based_actor* self) -> caf::behavior {
     return {
       [self](run_atom, thread_job& job) {
         auto rp = self->make_response_promise();
@@ -115,7 +117,7 @@ caf::actor spawn_thread_relay(caf::actor_system& sys) {
 }
 
 caf::actor spawn_timer_sink(caf::actor_system& sys) {
-  return sys.spawn<caf::hidden>([](caf::event_based_actor* self) -> caf::behavior {
+  return spawn_function<caf::hidden>(sys, [](caf::event_based_actor* self) -> caf::behavior {
     // Takes the request and never answers it: the requester's timeout is the timer.
     return {[self](sleep_atom) { self->make_response_promise(); }};
   });

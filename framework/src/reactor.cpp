@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "internal/atoms.hpp"
+#include "internal/spawn_function.hpp"
 #include "internal/io_thread.hpp"
 #include "internal/stream_connection.hpp"
 #include "ply/atoms.hpp"
@@ -34,7 +35,7 @@ struct reactor::impl {
       this->opts.threads = 1;
     for (size_t i = 0; i < this->opts.threads; ++i)
       threads.emplace_back(std::make_unique<io_thread>(sys, i));
-    control = sys.spawn([this](caf::event_based_actor*) -> caf::behavior {
+    control = detail::spawn_function(sys, [this](caf::event_based_actor*) -> caf::behavior {
       return {
         [this](listen_atom, const std::string& ep, caf::actor& f) -> caf::result<uint16_t> {
           auto port = check(listen(ep, &f, nullptr));

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "internal/atoms.hpp"
+#include "internal/spawn_function.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/reactor.hpp"
 
@@ -96,7 +97,7 @@ void client_service::start_service(reactor& r) {
   service::start_service(r);
   // A watcher actor hears how each attempt went and hands it to the reactor's thread.
   auto factory = make_(r.system());
-  watcher_ = r.system().spawn([this, &r](caf::event_based_actor*) -> caf::behavior {
+  watcher_ = detail::spawn_function(r.system(), [this, &r](caf::event_based_actor*) -> caf::behavior {
     return {
       [this, &r](detail::made_atom) {
         r.call_later(duration::zero(), [this] {

@@ -20,11 +20,12 @@ using clock_type = std::chrono::steady_clock;
 
 enum class mode { caf_then, deferred_requester, deferred_both };
 
-caf::behavior plain_pong(caf::event_based_actor*) {
+// Each takes one unused argument: CAF 0.17 dereferences a null argument tuple otherwise.
+caf::behavior plain_pong(caf::event_based_actor*, int) {
   return {[](ping_atom, int n) { return n; }};
 }
 
-caf::behavior deferred_pong(caf::event_based_actor* self) {
+caf::behavior deferred_pong(caf::event_based_actor* self, int) {
   return {[self](ping_atom, int n) -> caf::result<int> { return ply::respond(self, ply::succeed(n)); }};
 }
 
@@ -64,7 +65,7 @@ private:
 };
 
 double measure(caf::actor_system& sys, mode m, int rounds) {
-  auto pong = m == mode::deferred_both ? sys.spawn(deferred_pong) : sys.spawn(plain_pong);
+  auto pong = m == mode::deferred_both ? sys.spawn(deferred_pong, 0) : sys.spawn(plain_pong, 0);
   std::promise<double> done;
   auto fut = done.get_future();
   sys.spawn<pinger>(pong, m, rounds, &done);
