@@ -30,6 +30,10 @@ factory::factory() : caf::event_based_actor(detail::take_actor_config()) {
 
 factory::~factory() = default;
 
+void factory::on_exit() {
+  protocols_.clear();
+}
+
 void factory::start_factory() {
   // nop
 }

@@ -145,6 +145,15 @@ caf::behavior protocol::make_behavior() {
   return framework_handlers();
 }
 
+void protocol::on_exit() {
+  if (transport_ && !lost_) {
+    spdlog::debug("[{}] protocol actor ended before its connection: aborting it", log_prefix());
+    transport_->abort_connection();
+  }
+  transport_.reset();
+  factory_ = nullptr;
+}
+
 void protocol::become_protocol(caf::message_handler handler) {
   become(framework_handlers().or_else(handler));
 }

@@ -317,3 +317,31 @@ TEST_CASE("reactor: actors control the reactor by messages", "[reactor]") {
   rr.thread.join();
   CHECK(rr.rc == 3);
 }
+
+namespace {
+
+/// Quits on "stop" without closing its connection.
+class quitter : public protocol {
+  void data_received(bytes data) override {
+    if (data.find("stop") != std::string::npos)
+      quit();
+    else
+      transport().write(data);
+  }
+};
+
+} // namespace
+
+TEST_CASE("reactor: a protocol actor that quits takes its connection with it", "[reactor]") {
+  running_reactor rr;
+  auto port = rr.listen(factory::for_protocol<quitter>());
+  rr.start();
+  socket_client c{port};
+  c.send("x");
+  CHECK(c.read_exactly(1) == "x");
+  c.send("stop");
+  CHECK(c.read_to_eof().second);
+  for (int i = 0; i < 100 && rr.r.connection_count() != 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(rr.r.connection_count() == 0);
+}

@@ -71,6 +71,9 @@ public:
 protected:
   caf::behavior make_behavior() final;
 
+  /// Lets go of the transports of protocol actors still alive.
+  void on_exit() override;
+
   /// Client side hooks, overridden by `client_factory`.
   virtual void on_connect_failed(const caf::error& reason);
   virtual void on_connection_lost(const caf::error& reason);

@@ -63,6 +63,10 @@ public:
 protected:
   caf::behavior make_behavior() override;
 
+  /// An actor that ends without its connection having ended (it quit, or was killed) aborts the
+  /// connection, so no socket outlives its protocol; then it lets go of the transport.
+  void on_exit() override;
+
 private:
   caf::message_handler framework_handlers();
   void handle_lost(caf::error reason);
