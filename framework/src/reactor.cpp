@@ -591,9 +591,18 @@ time_point reactor::now() const {
 delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
   auto st = std::make_shared<detail::call_state>(std::move(fn));
   auto timer = std::make_shared<asio::steady_timer>(impl_->main_thread().ioc, delay);
-  timer->async_wait([st, timer](const boost::system::error_code& ec) {
+  // A wait dropped unrun (the reactor went away first) cancels its call, which releases what the
+  // function holds: a deferred's timeout holds its chain, for instance.
+  struct cancel_if_dropped {
+    std::shared_ptr<detail::call_state> st;
+    ~cancel_if_dropped() {
+      st->cancel();
+    }
+  };
+  auto guard = std::make_shared<cancel_if_dropped>(cancel_if_dropped{st});
+  timer->async_wait([guard, timer](const boost::system::error_code& ec) {
     if (!ec)
-      st->fire();
+      guard->st->fire();
   });
   // Weak: a handle may outlive the reactor; the pending wait owns the timer.
   st->on_cancel = [weak = std::weak_ptr<asio::steady_timer>{timer}] {

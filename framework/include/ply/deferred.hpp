@@ -361,6 +361,8 @@ public:
   /// Fails with `timeout_error` (and cancels the operation) unless the chain fires within `d` on
   /// clock `clk`, which must run on this deferred's thread.
   deferred& add_timeout(clock& clk, duration d) {
+    if (st_->called)
+      return *this;  // nothing left to time out
     // The pending timeout keeps the chain alive (as Twisted's reactor does): firing or
     // cancelling the call releases it.
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
