@@ -594,12 +594,16 @@ delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
   // A wait dropped unrun (the reactor went away first) cancels its call, which releases what the
   // function holds: a deferred's timeout holds its chain, for instance.
   struct cancel_if_dropped {
-    std::shared_ptr<detail::call_state> st;
-    ~cancel_if_dropped() {
-      st->cancel();
+    explicit cancel_if_dropped(std::shared_ptr<detail::call_state> s) : st(std::move(s)) {
     }
+    cancel_if_dropped(const cancel_if_dropped&) = delete;
+    cancel_if_dropped& operator=(const cancel_if_dropped&) = delete;
+    ~cancel_if_dropped() {
+      st->cancel();  // no-op once the call fired or was cancelled
+    }
+    std::shared_ptr<detail::call_state> st;
   };
-  auto guard = std::make_shared<cancel_if_dropped>(cancel_if_dropped{st});
+  auto guard = std::make_shared<cancel_if_dropped>(st);
   timer->async_wait([guard, timer](const boost::system::error_code& ec) {
     if (!ec)
       guard->st->fire();
