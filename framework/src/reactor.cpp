@@ -666,8 +666,4 @@ size_t reactor::connection_count() const {
   return impl_->open_connections();
 }
 
-reactor::impl& reactor::internals() {
-  return *impl_;
-}
-
 } // namespace ply

@@ -92,11 +92,8 @@ public:
   /// Open connections over all threads.
   size_t connection_count() const;
 
-  /// Framework use: the internal state, for src/ only.
-  struct impl;
-  impl& internals();
-
 private:
+  struct impl;
   std::unique_ptr<impl> impl_;
 };
 
