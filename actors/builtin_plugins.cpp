@@ -1,5 +1,6 @@
 #include "builtin_plugins.hpp"
 
+#include "chat/chat.hpp"
 #include "daytime/daytime.hpp"
 #include "discard/discard.hpp"
 #include "echo/echo.hpp"
@@ -8,6 +9,7 @@
 namespace ply::actors {
 
 void register_builtin_plugins(plugin_registry& reg) {
+  chat::register_plugin(reg);
   register_daytime_plugin(reg);
   register_discard_plugin(reg);
   register_echo_plugin(reg);

@@ -17,6 +17,9 @@ service::service(std::string name) : name_(std::move(name)) {
 
 service::~service() = default;
 
+void service::configure(caf::actor_system_config&) {
+}
+
 void service::start_service(reactor&) {
   running_ = true;
 }
@@ -49,6 +52,11 @@ service& multi_service::add(service_ptr child) {
       throw std::invalid_argument("two services named '" + child->name() + "'");
   children_.push_back(std::move(child));
   return *children_.back();
+}
+
+void multi_service::configure(caf::actor_system_config& cfg) {
+  for (auto& c : children_)
+    c->configure(cfg);
 }
 
 void multi_service::start_service(reactor& r) {

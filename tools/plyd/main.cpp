@@ -246,6 +246,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::seconds(1)});
+  root->configure(cfg);
   caf::actor_system sys{cfg};
   int rc = 0;
   {

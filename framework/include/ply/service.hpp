@@ -9,6 +9,10 @@
 
 #include "ply/deferred.hpp"
 
+namespace caf {
+class actor_system_config;
+}
+
 namespace ply {
 
 class reactor;
@@ -24,6 +28,10 @@ public:
   const std::string& name() const {
     return name_;
   }
+
+  /// Before the actor system exists: load the CAF modules and set the options this service
+  /// needs (the cluster loads the middleman here). Default: nothing.
+  virtual void configure(caf::actor_system_config& cfg);
 
   /// Starts: listen, connect, schedule. An exception here is a startup error (exit code 2).
   virtual void start_service(reactor& r);
@@ -66,6 +74,7 @@ public:
     return children_;
   }
 
+  void configure(caf::actor_system_config& cfg) override;
   void start_service(reactor& r) override;
   deferred<void> stop_service() override;
   nlohmann::json save_state() override;

@@ -1,0 +1,619 @@
+#include "chat/chat.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include <ply/actor_deferred.hpp>
+#include <ply/cluster.hpp>
+#include <ply/line_receiver.hpp>
+#include <ply/services.hpp>
+
+namespace ply::actors::chat {
+
+namespace {
+
+// Connection -> hub.
+using claim_atom = caf::atom_constant<caf::atom("ch_claim")>;
+using say_atom = caf::atom_constant<caf::atom("ch_say")>;
+using me_atom = caf::atom_constant<caf::atom("ch_me")>;
+using join_atom = caf::atom_constant<caf::atom("ch_join")>;
+using who_atom = caf::atom_constant<caf::atom("ch_who")>;
+using rooms_atom = caf::atom_constant<caf::atom("ch_rooms")>;
+using msg_atom = caf::atom_constant<caf::atom("ch_msg")>;
+// Hub -> connection: one line of output.
+using line_atom = caf::atom_constant<caf::atom("ch_line")>;
+// Hub -> hub.
+using sync_atom = caf::atom_constant<caf::atom("ch_sync")>;
+using entered_atom = caf::atom_constant<caf::atom("ch_enter")>;
+using left_atom = caf::atom_constant<caf::atom("ch_left")>;
+using relay_atom = caf::atom_constant<caf::atom("ch_relay")>;
+using private_atom = caf::atom_constant<caf::atom("ch_priv")>;
+using ask_atom = caf::atom_constant<caf::atom("ch_ask")>;
+
+constexpr auto claim_timeout = std::chrono::seconds(2);
+constexpr const char* help_text =
+  "Commands: /join ROOM, /who, /rooms, /me ACTION, /msg NAME TEXT, /quit, /help";
+
+/// One chat connection: asks for a name, then passes lines and commands to its hub.
+class connection : public line_receiver {
+public:
+  explicit connection(options opts) : opts_(std::move(opts)) {
+  }
+
+  const char* name() const override {
+    return "ply.chat.connection";
+  }
+
+  void connection_made() override {
+    set_max_length(opts_.max_line);
+    transport().set_write_watermarks(opts_.max_buffer, opts_.max_buffer / 4);
+    send_line("What's your name?");
+  }
+
+  void line_received(std::string_view line) override {
+    if (closing_)
+      return;
+    if (has_control_chars(line)) {
+      refuse("Line refused: it contains control characters. Closing the connection.");
+      return;
+    }
+    if (claiming_) {
+      held_.emplace_back(line);
+      return;
+    }
+    if (name_.empty())
+      choose_name(line);
+    else
+      chat(line);
+  }
+
+  void line_length_exceeded(std::string_view) override {
+    refuse("Line refused: longer than " + std::to_string(opts_.max_line) +
+           " bytes. Closing the connection.");
+  }
+
+  void pause_producing() override {
+    // The client does not read: it is cut off, and nobody else waits for it.
+    spdlog::warn("[{}] chat user '{}' is not reading: over {} bytes waiting, cutting it off",
+                 log_prefix(), name_, opts_.max_buffer);
+    closing_ = true;
+    transport().abort_connection();
+  }
+
+  caf::message_handler extra_behavior() override {
+    return {
+      [this](line_atom, const std::string& text) {
+        if (!closing_)
+          transport().write(text);
+      },
+    };
+  }
+
+private:
+  void refuse(const std::string& why) {
+    spdlog::info("[{}] {}", log_prefix(), why);
+    send_line(why);
+    closing_ = true;
+    transport().lose_connection();
+  }
+
+  void choose_name(std::string_view line) {
+    auto why = check_name(line, opts_.max_name);
+    if (!why.empty()) {
+      send_line("Name refused: " + why + "; please choose another.");
+      return;
+    }
+    claiming_ = true;
+    std::string wanted{line};
+    ply::request<bool>(this, factory(), claim_timeout + std::chrono::seconds(1), claim_atom::value,
+                       wanted)
+      .add_callbacks(
+        [this, wanted](bool ok) {
+          claiming_ = false;
+          if (ok) {
+            name_ = wanted;
+          } else {
+            send_line("Name taken, please choose another.");
+          }
+          replay_held();
+        },
+        [this](failure f) {
+          claiming_ = false;
+          spdlog::warn("[{}] name claim failed: {}", log_prefix(), f.message());
+          send_line("The chat is not answering, please try again.");
+          replay_held();
+        });
+  }
+
+  void replay_held() {
+    while (!held_.empty() && !claiming_ && !closing_) {
+      auto l = std::move(held_.front());
+      held_.pop_front();
+      if (name_.empty())
+        choose_name(l);
+      else
+        chat(l);
+    }
+  }
+
+  void chat(std::string_view line) {
+    if (line.empty())
+      return;
+    if (line.front() != '/') {
+      send(factory(), say_atom::value, std::string{line});
+      return;
+    }
+    auto space = line.find(' ');
+    auto cmd = line.substr(0, space);
+    auto rest = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+    while (!rest.empty() && rest.front() == ' ')
+      rest.remove_prefix(1);
+    if (cmd == "/join") {
+      auto why = check_name(rest, opts_.max_name);
+      if (!why.empty())
+        send_line("Room refused: " + why + ".");
+      else
+        send(factory(), join_atom::value, std::string{rest});
+    } else if (cmd == "/who") {
+      send(factory(), who_atom::value);
+    } else if (cmd == "/rooms") {
+      send(factory(), rooms_atom::value);
+    } else if (cmd == "/me") {
+      if (rest.empty())
+        send_line("Usage: /me ACTION");
+      else
+        send(factory(), me_atom::value, std::string{rest});
+    } else if (cmd == "/msg") {
+      auto sp = rest.find(' ');
+      if (sp == std::string_view::npos || sp + 1 >= rest.size())
+        send_line("Usage: /msg NAME TEXT");
+      else
+        send(factory(), msg_atom::value, std::string{rest.substr(0, sp)},
+             std::string{rest.substr(sp + 1)});
+    } else if (cmd == "/quit") {
+      send_line("Bye!");
+      closing_ = true;
+      transport().lose_connection();
+    } else if (cmd == "/help") {
+      send_line(help_text);
+    } else {
+      send_line("Unknown command: " + std::string{cmd} + " (" + help_text + ")");
+    }
+  }
+
+  options opts_;
+  std::string name_;
+  bool claiming_ = false;
+  bool closing_ = false;
+  std::deque<std::string> held_;
+};
+
+std::string with_crlf(std::string text) {
+  text += "\r\n";
+  return text;
+}
+
+/// A node's chat hub: the factory of its connections and the keeper of its users and rooms. Hubs
+/// of different nodes tell each other who entered, left and said what, so rooms span the cluster.
+class hub_actor : public factory {
+public:
+  hub_actor(options opts, caf::actor member, std::string node)
+    : opts_(std::move(opts)), member_(std::move(member)), node_(std::move(node)) {
+  }
+
+  const char* name() const override {
+    return "ply.chat.hub";
+  }
+
+  void start_factory() override {
+    offer_to_cluster(member_, "chat", caf::actor{this});
+  }
+
+  caf::actor build_protocol(const ply::address&) override {
+    return spawn_protocol<connection>(opts_);
+  }
+
+  void protocol_ended(const caf::actor_addr& who, const caf::error&) override {
+    auto i = local_.find(who);
+    if (i == local_.end())
+      return;
+    auto name = i->second;
+    local_.erase(i);
+    auto u = users_.find(name);
+    if (u == users_.end())
+      return;
+    auto room = u->second.room;
+    users_.erase(u);
+    announce(room, name + " has left the channel.");
+    for (auto& [addr, p] : peers_)
+      send(p.hub, left_atom::value, name, room, true);
+  }
+
+  void on_exit() override {
+    // Let go of other actors (the cluster's member, the hubs of other nodes): no cycles.
+    factory::on_exit();
+    member_ = nullptr;
+    peers_.clear();
+    claims_.clear();
+    users_.clear();
+    local_.clear();
+  }
+
+  caf::message_handler extra_behavior() override {
+    return {
+      // -- from this node's connections --
+      [this](claim_atom, const std::string& name) -> caf::result<bool> {
+        return claim(name);
+      },
+      [this](say_atom, const std::string& text) {
+        if (auto* u = speaker())
+          say(u->room, "<" + u->name + "> " + text);
+      },
+      [this](me_atom, const std::string& text) {
+        if (auto* u = speaker())
+          say(u->room, "* " + u->name + " " + text);
+      },
+      [this](join_atom, const std::string& room) {
+        if (auto* u = speaker())
+          move(*u, room);
+      },
+      [this](who_atom) {
+        if (speaker() != nullptr)
+          reply(who());
+      },
+      [this](rooms_atom) {
+        if (speaker() != nullptr)
+          reply(rooms());
+      },
+      [this](msg_atom, const std::string& to, const std::string& text) {
+        auto* u = speaker();
+        if (u == nullptr)
+          return;
+        auto t = users_.find(to);
+        if (t == users_.end()) {
+          reply("No such user: " + to);
+          return;
+        }
+        auto line = with_crlf("*" + u->name + "* " + text);
+        if (t->second.conn)
+          send(t->second.conn, line_atom::value, line);
+        else
+          send(t->second.hub, private_atom::value, to, line);
+      },
+      // -- from the cluster --
+      [this](peer_up_atom, const caf::actor& hub, const std::string& node) {
+        peer_up(hub, node);
+      },
+      [this](peer_down_atom, const caf::actor& hub, const std::string& node) {
+        peer_down(hub, node);
+      },
+      [this](sync_atom, const std::vector<std::string>& names,
+             const std::vector<std::string>& rooms) {
+        auto p = peers_.find(current_sender_addr());
+        if (p == peers_.end())
+          return;
+        for (size_t k = 0; k < names.size() && k < rooms.size(); ++k)
+          add_remote(p->second, names[k], rooms[k], false);
+      },
+      [this](entered_atom, const std::string& name, const std::string& room) {
+        auto p = peers_.find(current_sender_addr());
+        if (p != peers_.end())
+          add_remote(p->second, name, room, true);
+      },
+      [this](left_atom, const std::string& name, const std::string& room, bool gone) {
+        auto u = users_.find(name);
+        if (u == users_.end() || u->second.conn)
+          return;
+        if (gone)
+          users_.erase(u);
+        announce(room, name + " has left the channel.");
+      },
+      [this](relay_atom, const std::string& room, const std::string& line) {
+        deliver(room, line, caf::actor_addr{});
+      },
+      [this](private_atom, const std::string& to, const std::string& line) {
+        auto t = users_.find(to);
+        if (t != users_.end() && t->second.conn)
+          send(t->second.conn, line_atom::value, line);
+      },
+      [this](ask_atom, const std::string& name, const std::string& from_node) -> bool {
+        return grant(name, from_node);
+      },
+    };
+  }
+
+private:
+  struct user {
+    std::string name;
+    std::string room;
+    caf::actor conn;  ///< the connection, for users of this node
+    caf::actor hub;   ///< the hub of the user's node, for users of other nodes
+    std::string node;
+  };
+
+  struct peer {
+    caf::actor hub;
+    std::string node;
+  };
+
+  /// A name being claimed by a connection of this node: waiting for the other hubs' answers.
+  struct pending_claim {
+    caf::typed_response_promise<bool> promise;
+    caf::actor conn;
+    size_t waiting = 0;
+    bool refused = false;
+  };
+
+  caf::actor_addr current_sender_addr() {
+    return caf::actor_cast<caf::actor_addr>(current_sender());
+  }
+
+  /// The user behind the current message's connection (null before it has a name).
+  user* speaker() {
+    auto i = local_.find(current_sender_addr());
+    if (i == local_.end())
+      return nullptr;
+    auto u = users_.find(i->second);
+    return u == users_.end() ? nullptr : &u->second;
+  }
+
+  void reply(const std::string& text) {
+    send(caf::actor_cast<caf::actor>(current_sender()), line_atom::value, with_crlf(text));
+  }
+
+  caf::result<bool> claim(const std::string& name) {
+    if (users_.count(name) > 0 || claims_.count(name) > 0)
+      return false;
+    auto conn = caf::actor_cast<caf::actor>(current_sender());
+    auto& c = claims_[name];
+    c.conn = conn;
+    c.promise = make_response_promise<bool>();
+    c.waiting = peers_.size();
+    auto promise = c.promise;
+    for (auto& [addr, p] : peers_) {
+      auto node = p.node;
+      request(p.hub, claim_timeout, ask_atom::value, name, node_)
+        .then([this, name](bool ok) { answered(name, ok); },
+              [this, name, node](const caf::error& e) {
+                spdlog::warn("chat {}: node {} did not answer a name claim ({}); going on",
+                             node_, node, system().render(e));
+                answered(name, true);
+              });
+    }
+    if (c.waiting == 0)
+      settle(name);
+    return promise;
+  }
+
+  void answered(const std::string& name, bool ok) {
+    auto i = claims_.find(name);
+    if (i == claims_.end())
+      return;
+    if (!ok)
+      i->second.refused = true;
+    if (i->second.waiting > 0 && --i->second.waiting == 0)
+      settle(name);
+  }
+
+  /// Every hub answered: the name is the connection's, or taken.
+  void settle(const std::string& name) {
+    auto c = std::move(claims_.at(name));
+    claims_.erase(name);
+    if (c.refused || users_.count(name) > 0) {
+      c.promise.deliver(false);
+      return;
+    }
+    users_[name] = user{name, opts_.lobby, c.conn, {}, node_};
+    local_[c.conn.address()] = name;
+    c.promise.deliver(true);
+    send(c.conn, line_atom::value, with_crlf("Welcome, " + name + "!"));
+    entered(users_[name]);
+  }
+
+  /// A hub on `from_node` asks whether its connection may take `name`.
+  bool grant(const std::string& name, const std::string& from_node) {
+    if (users_.count(name) > 0)
+      return false;
+    // Two nodes claiming the same name at once: the lower node name wins.
+    if (claims_.count(name) > 0 && node_ < from_node)
+      return false;
+    return true;
+  }
+
+  /// `u` entered its room: everyone there hears of it, on every node.
+  void entered(const user& u) {
+    announce(u.room, u.name + " has joined the channel.", u.conn.address());
+    for (auto& [addr, p] : peers_)
+      send(p.hub, entered_atom::value, u.name, u.room);
+  }
+
+  void move(user& u, const std::string& room) {
+    if (u.room == room) {
+      reply("You are already in " + room + ".");
+      return;
+    }
+    auto old = u.room;
+    announce(old, u.name + " has left the channel.", u.conn.address());
+    for (auto& [addr, p] : peers_)
+      send(p.hub, left_atom::value, u.name, old, false);
+    u.room = room;
+    reply("You are now in " + room + ".");
+    entered(u);
+  }
+
+  void say(const std::string& room, const std::string& text) {
+    auto line = with_crlf(text);
+    deliver(room, line, current_sender_addr());
+    for (auto& [addr, p] : peers_)
+      send(p.hub, relay_atom::value, room, line);
+  }
+
+  /// Writes `line` to this node's members of `room`, except `except`. The line is one shared,
+  /// reference-counted message: fan-out copies no text.
+  void deliver(const std::string& room, const std::string& line, const caf::actor_addr& except) {
+    auto msg = caf::make_message(line_atom::value, line);
+    for (auto& [addr, name] : local_) {
+      if (addr == except)
+        continue;
+      auto& u = users_.at(name);
+      if (u.room == room)
+        u.conn->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, msg),
+                        context());
+    }
+  }
+
+  void announce(const std::string& room, const std::string& text,
+                const caf::actor_addr& except = {}) {
+    deliver(room, with_crlf(text), except);
+  }
+
+  std::string who() const {
+    std::string out = "Online (" + std::to_string(users_.size()) + "):";
+    for (auto& [name, u] : users_)
+      out += " " + name + " [" + u.room + (u.conn ? "" : " @" + u.node) + "]";
+    return out;
+  }
+
+  std::string rooms() const {
+    std::map<std::string, size_t> count;
+    for (auto& [name, u] : users_)
+      ++count[u.room];
+    std::string out = "Rooms:";
+    for (auto& [room, n] : count)
+      out += " " + room + " (" + std::to_string(n) + ")";
+    return out;
+  }
+
+  void peer_up(const caf::actor& hub, const std::string& node) {
+    if (peers_.count(hub.address()) > 0)
+      return;
+    peers_[hub.address()] = peer{hub, node};
+    spdlog::info("chat {}: rooms now shared with node {}", node_, node);
+    std::vector<std::string> names;
+    std::vector<std::string> rooms;
+    for (auto& [name, u] : users_) {
+      if (u.conn) {
+        names.push_back(name);
+        rooms.push_back(u.room);
+      }
+    }
+    send(hub, sync_atom::value, names, rooms);
+  }
+
+  void peer_down(const caf::actor& hub, const std::string& node) {
+    if (peers_.erase(hub.address()) == 0)
+      return;
+    std::vector<std::pair<std::string, std::string>> gone;
+    for (auto& [name, u] : users_)
+      if (!u.conn && u.hub == hub)
+        gone.emplace_back(name, u.room);
+    spdlog::warn("chat {}: node {} is gone with {} user(s)", node_, node, gone.size());
+    for (auto& [name, room] : gone) {
+      users_.erase(name);
+      announce(room, name + " has left the channel.");
+    }
+  }
+
+  void add_remote(const peer& p, const std::string& name, const std::string& room, bool tell) {
+    auto i = users_.find(name);
+    if (i != users_.end() && i->second.conn) {
+      spdlog::warn("chat {}: node {} has a user '{}' that this node has too", node_, p.node, name);
+      return;
+    }
+    if (i != users_.end() && i->second.room == room)
+      return;
+    users_[name] = user{name, room, {}, p.hub, p.node};
+    if (tell)
+      announce(room, name + " has joined the channel.");
+  }
+
+  options opts_;
+  caf::actor member_;
+  std::string node_;
+  std::map<std::string, user> users_;               ///< every user of the cluster, by name
+  std::map<caf::actor_addr, std::string> local_;    ///< this node's connections with a name
+  std::map<std::string, pending_claim> claims_;     ///< names being claimed here
+  std::map<caf::actor_addr, peer> peers_;           ///< the hubs of the other nodes
+};
+
+/// `plyd chat`: the chat on `--port`, in a cluster when `--cluster` or `--join` is given.
+class chat_service : public multi_service {
+public:
+  chat_service(std::string name, std::string port, options opts, cluster_options cluster)
+    : multi_service(name) {
+    cluster_service* cl = nullptr;
+    if (cluster.enabled()) {
+      auto c = std::make_unique<cluster_service>("cluster", std::move(cluster));
+      cl = c.get();
+      add(std::move(c));
+    }
+    add(std::make_unique<tcp_server>(std::move(name), std::move(port),
+                                     [cl, opts](caf::actor_system& sys) {
+                                       auto make = hub(opts, cl ? cl->member() : caf::actor{},
+                                                       cl ? cl->node() : "local");
+                                       return make(sys);
+                                     }));
+  }
+};
+
+} // namespace
+
+std::string check_name(std::string_view name, size_t max) {
+  if (name.empty())
+    return "it is empty";
+  if (name.size() > max)
+    return "longer than " + std::to_string(max) + " bytes";
+  if (name.front() == '/')
+    return "it starts with '/'";
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f)
+      return "it contains control characters";
+    if (c == ' ')
+      return "it contains spaces";
+  }
+  return {};
+}
+
+bool has_control_chars(std::string_view line) {
+  return std::any_of(line.begin(), line.end(), [](unsigned char c) {
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+  });
+}
+
+factory_maker hub(options opts, caf::actor cluster_member, std::string node) {
+  return factory::of<hub_actor>(std::move(opts), std::move(cluster_member), std::move(node));
+}
+
+void register_plugin(plugin_registry& reg) {
+  reg.add(plugin{
+    "chat", "A chat server (nc friendly) whose rooms span a cluster of nodes",
+    [](CLI::App& cmd) -> service_builder {
+      auto port = std::make_shared<std::string>("tcp:8000");
+      auto opts = std::make_shared<options>();
+      auto cluster = std::make_shared<cluster_options>();
+      cmd.add_option("--port", *port, "Endpoint to listen on")->capture_default_str();
+      cmd.add_option("--max-line", opts->max_line, "Longest line a client may send (bytes)")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{16}, size_t{1} << 20));
+      cmd.add_option("--max-name", opts->max_name, "Longest user or room name (bytes)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+      cmd.add_option("--max-buffer", opts->max_buffer,
+                     "Bytes waiting for a client that does not read, before it is cut off")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+      cmd.add_option("--lobby", opts->lobby, "The room users start in")->capture_default_str();
+      add_cluster_options(cmd, *cluster);
+      return [port, opts, cluster](const std::string& name) -> service_ptr {
+        return std::make_unique<chat_service>(name, *port, *opts, *cluster);
+      };
+    }});
+}
+
+} // namespace ply::actors::chat
