@@ -4,6 +4,7 @@
 #include "daytime/daytime.hpp"
 #include "discard/discard.hpp"
 #include "echo/echo.hpp"
+#include "pubsub/pubsub.hpp"
 #include "qotd/qotd.hpp"
 
 namespace ply::actors {
@@ -13,6 +14,7 @@ void register_builtin_plugins(plugin_registry& reg) {
   register_daytime_plugin(reg);
   register_discard_plugin(reg);
   register_echo_plugin(reg);
+  pubsub::register_plugin(reg);
   register_qotd_plugin(reg);
 }
 

@@ -14,6 +14,8 @@
 #include <ply/line_receiver.hpp>
 #include <ply/services.hpp>
 
+#include "clustered_server.hpp"
+
 namespace ply::actors::chat {
 
 namespace {
@@ -542,26 +544,6 @@ private:
   std::map<caf::actor_addr, peer> peers_;           ///< the hubs of the other nodes
 };
 
-/// `plyd chat`: the chat on `--port`, in a cluster when `--cluster` or `--join` is given.
-class chat_service : public multi_service {
-public:
-  chat_service(std::string name, std::string port, options opts, cluster_options cluster)
-    : multi_service(name) {
-    cluster_service* cl = nullptr;
-    if (cluster.enabled()) {
-      auto c = std::make_unique<cluster_service>("cluster", std::move(cluster));
-      cl = c.get();
-      add(std::move(c));
-    }
-    add(std::make_unique<tcp_server>(std::move(name), std::move(port),
-                                     [cl, opts](caf::actor_system& sys) {
-                                       auto make = hub(opts, cl ? cl->member() : caf::actor{},
-                                                       cl ? cl->node() : "local");
-                                       return make(sys);
-                                     }));
-  }
-};
-
 } // namespace
 
 std::string check_name(std::string_view name, size_t max) {
@@ -611,7 +593,10 @@ void register_plugin(plugin_registry& reg) {
       cmd.add_option("--lobby", opts->lobby, "The room users start in")->capture_default_str();
       add_cluster_options(cmd, *cluster);
       return [port, opts, cluster](const std::string& name) -> service_ptr {
-        return std::make_unique<chat_service>(name, *port, *opts, *cluster);
+        return std::make_unique<clustered_server>(
+          name, *port, *cluster, [opts](caf::actor member, std::string node) {
+            return hub(*opts, std::move(member), std::move(node));
+          });
       };
     }});
 }

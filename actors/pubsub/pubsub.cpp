@@ -1,0 +1,512 @@
+#include "pubsub/pubsub.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include <ply/cluster.hpp>
+#include <ply/line_framer.hpp>
+#include <ply/protocol.hpp>
+#include <ply/services.hpp>
+
+#include "clustered_server.hpp"
+#include "pubsub/resp.hpp"
+
+namespace ply::actors::pubsub {
+
+namespace {
+
+// Connection -> hub.
+using sub_atom = caf::atom_constant<caf::atom("ps_sub")>;
+using unsub_atom = caf::atom_constant<caf::atom("ps_unsub")>;
+using pub_atom = caf::atom_constant<caf::atom("ps_pub")>;
+// Hub -> connection.
+using push_atom = caf::atom_constant<caf::atom("ps_push")>;
+using published_atom = caf::atom_constant<caf::atom("ps_pubd")>;
+// Hub -> hub.
+using count_atom = caf::atom_constant<caf::atom("ps_count")>;
+using relay_atom = caf::atom_constant<caf::atom("ps_relay")>;
+
+/// Line-mode clients all subscribe to this channel: a plain line goes to every client.
+const std::string everyone;
+
+constexpr const char* line_help =
+  "Commands: /sub TOPIC, /unsub TOPIC, /psub PATTERN, /punsub PATTERN, /pub TOPIC TEXT, /help; "
+  "any other line goes to every client";
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
+
+bool has_control_chars(std::string_view line) {
+  return std::any_of(line.begin(), line.end(), [](unsigned char c) {
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+  });
+}
+
+/// One pub/sub connection, in line mode or RESP mode.
+class connection : public protocol {
+public:
+  explicit connection(options opts)
+    : opts_(opts),
+      lines_("\n", opts.max_line),
+      parser_(resp::parser::limits{1024 * 1024, opts.max_bulk, opts.max_line}) {
+  }
+
+  const char* name() const override {
+    return "ply.pubsub.connection";
+  }
+
+  void connection_made() override {
+    transport().set_write_watermarks(opts_.max_buffer, opts_.max_buffer / 4);
+    if (opts_.how == mode::lines)
+      send(factory(), sub_atom::value, false, everyone);
+  }
+
+  void data_received(bytes data) override {
+    if (closing_)
+      return;
+    if (opts_.how == mode::resp) {
+      auto err = parser_.feed(data, [this](std::vector<std::string>& args) { command(args); });
+      if (!err.empty()) {
+        queue_reply(resp::error("ERR " + err));
+        fail(err);
+      }
+    } else {
+      auto st = lines_.feed(data, [this](std::string_view line) {
+        line_received(line);
+        return !closing_;
+      });
+      if (st == line_framer::status::too_long) {
+        out_ += "Line refused: longer than " + std::to_string(opts_.max_line) +
+                " bytes. Closing the connection.\r\n";
+        fail("line too long");
+      }
+    }
+    flush();
+  }
+
+  void pause_producing() override {
+    spdlog::warn("[{}] pub/sub client is not reading: over {} bytes waiting, cutting it off",
+                 log_prefix(), opts_.max_buffer);
+    closing_ = true;
+    transport().abort_connection();
+  }
+
+  caf::message_handler extra_behavior() override {
+    return {
+      [this](push_atom, const std::string& bytes) {
+        if (!closing_)
+          transport().write(bytes);
+      },
+      [this](published_atom, uint64_t ticket, int64_t receivers) {
+        auto seq = ticket - 1;
+        if (ticket == 0 || seq < head_seq_ || seq - head_seq_ >= replies_.size())
+          return;
+        replies_[seq - head_seq_] = resp::integer(receivers);
+        flush();
+      },
+    };
+  }
+
+private:
+  // -- output, in request order --
+
+  void queue_reply(std::string r) {
+    if (replies_.empty())
+      out_ += r;
+    else
+      replies_.emplace_back(std::move(r));
+  }
+
+  void flush() {
+    while (!replies_.empty() && replies_.front()) {
+      out_ += *replies_.front();
+      replies_.pop_front();
+      ++head_seq_;
+    }
+    if (!out_.empty()) {
+      transport().write(out_);
+      out_.clear();
+    }
+    if (closing_ && replies_.empty() && !lost_sent_) {
+      lost_sent_ = true;
+      transport().lose_connection();
+    }
+  }
+
+  void fail(const std::string& why) {
+    spdlog::info("[{}] closing: {}", log_prefix(), why);
+    closing_ = true;
+  }
+
+  // -- line mode --
+
+  void line_received(std::string_view line) {
+    if (has_control_chars(line)) {
+      out_ += "Line refused: it contains control characters. Closing the connection.\r\n";
+      fail("control characters in a line");
+      return;
+    }
+    if (line.empty())
+      return;
+    if (line.front() != '/') {
+      auto text = "<" + transport().peer().to_string() + "> " + std::string{line};
+      send(factory(), pub_atom::value, uint64_t{0}, everyone, text);
+      return;
+    }
+    auto space = line.find(' ');
+    auto cmd = line.substr(0, space);
+    auto rest = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+    auto arg = std::string{rest.substr(0, rest.find(' '))};
+    if (cmd == "/pub") {
+      auto sp = rest.find(' ');
+      if (arg.empty() || sp == std::string_view::npos)
+        out_ += "Usage: /pub TOPIC TEXT\r\n";
+      else
+        send(factory(), pub_atom::value, uint64_t{0}, arg, std::string{rest.substr(sp + 1)});
+    } else if (cmd == "/sub" || cmd == "/psub" || cmd == "/unsub" || cmd == "/punsub") {
+      bool pattern = cmd == "/psub" || cmd == "/punsub";
+      bool on = cmd == "/sub" || cmd == "/psub";
+      if (arg.empty()) {
+        out_ += "Usage: " + std::string{cmd} + (pattern ? " PATTERN\r\n" : " TOPIC\r\n");
+        return;
+      }
+      subscribe(pattern, arg, on);
+      out_ += std::string{on ? "Subscribed to " : "Unsubscribed from "} +
+              (pattern ? "pattern " : "") + arg + ".\r\n";
+    } else if (cmd == "/help") {
+      out_ += std::string{line_help} + "\r\n";
+    } else {
+      out_ += "Unknown command: " + std::string{cmd} + " (" + line_help + ")\r\n";
+    }
+  }
+
+  // -- RESP mode --
+
+  /// Subscribes or unsubscribes; true when that changed anything.
+  bool subscribe(bool pattern, const std::string& name, bool on) {
+    auto& set = pattern ? patterns_ : channels_;
+    bool changed = on ? set.insert(name).second : set.erase(name) > 0;
+    if (changed) {
+      if (on)
+        send(factory(), sub_atom::value, pattern, name);
+      else
+        send(factory(), unsub_atom::value, pattern, name);
+    }
+    return changed;
+  }
+
+  std::string subscription_reply(const char* kind, const std::string& name) {
+    return resp::array_header(3) + resp::bulk(kind) + resp::bulk(name) +
+           resp::integer(static_cast<int64_t>(channels_.size() + patterns_.size()));
+  }
+
+  void command(std::vector<std::string>& args) {
+    if (closing_)
+      return;
+    auto cmd = upper(args[0]);
+    auto argc = args.size() - 1;
+    auto wrong_args = [&] {
+      queue_reply(resp::error("ERR wrong number of arguments for '" + args[0] + "' command"));
+    };
+    if (cmd == "PUBLISH") {
+      if (argc != 2)
+        return wrong_args();
+      // The answer comes from the hub; later replies wait behind it. Tickets start at 1 (0 asks
+      // for no answer).
+      uint64_t ticket = head_seq_ + replies_.size() + 1;
+      replies_.emplace_back(std::nullopt);
+      send(factory(), pub_atom::value, ticket, std::move(args[1]), std::move(args[2]));
+    } else if (cmd == "SUBSCRIBE" || cmd == "PSUBSCRIBE") {
+      if (argc == 0)
+        return wrong_args();
+      bool pattern = cmd == "PSUBSCRIBE";
+      for (size_t i = 1; i < args.size(); ++i) {
+        subscribe(pattern, args[i], true);
+        queue_reply(subscription_reply(pattern ? "psubscribe" : "subscribe", args[i]));
+      }
+    } else if (cmd == "UNSUBSCRIBE" || cmd == "PUNSUBSCRIBE") {
+      bool pattern = cmd == "PUNSUBSCRIBE";
+      auto kind = pattern ? "punsubscribe" : "unsubscribe";
+      std::vector<std::string> names(args.begin() + 1, args.end());
+      if (names.empty()) {
+        auto& set = pattern ? patterns_ : channels_;
+        names.assign(set.begin(), set.end());
+        if (names.empty()) {
+          queue_reply(resp::array_header(3) + resp::bulk(kind) + "$-1\r\n" +
+                      resp::integer(static_cast<int64_t>(channels_.size() + patterns_.size())));
+          return;
+        }
+      }
+      for (auto& n : names) {
+        subscribe(pattern, n, false);
+        queue_reply(subscription_reply(kind, n));
+      }
+    } else if (cmd == "PING") {
+      if (argc > 1)
+        return wrong_args();
+      if (!channels_.empty() || !patterns_.empty())
+        queue_reply(resp::array_header(2) + resp::bulk("pong") +
+                    resp::bulk(argc == 1 ? args[1] : ""));
+      else
+        queue_reply(argc == 1 ? resp::bulk(args[1]) : resp::simple("PONG"));
+    } else if (cmd == "ECHO") {
+      if (argc != 1)
+        return wrong_args();
+      queue_reply(resp::bulk(args[1]));
+    } else if (cmd == "QUIT") {
+      queue_reply(resp::simple("OK"));
+      closing_ = true;
+    } else {
+      std::string words;
+      for (size_t i = 1; i < args.size() && i < 4; ++i)
+        words += "'" + args[i].substr(0, 64) + "' ";
+      queue_reply(resp::error("ERR unknown command '" + args[0].substr(0, 64) +
+                              "', with args beginning with: " + words));
+    }
+  }
+
+  options opts_;
+  line_framer lines_;
+  resp::parser parser_;
+  std::set<std::string> channels_;
+  std::set<std::string> patterns_;
+  std::deque<std::optional<std::string>> replies_;  ///< replies waiting for an earlier PUBLISH
+  uint64_t head_seq_ = 0;                           ///< sequence number of replies_.front()
+  std::string out_;
+  bool closing_ = false;
+  bool lost_sent_ = false;
+};
+
+/// A node's pub/sub hub: the factory of its connections, the keeper of their subscriptions, and the
+/// link to the other nodes' hubs, whose subscription counts it mirrors so that PUBLISH can answer
+/// at once with the number of receivers across the cluster.
+class hub_actor : public factory {
+public:
+  hub_actor(options opts, caf::actor member, std::string node)
+    : opts_(opts), member_(std::move(member)), node_(std::move(node)) {
+  }
+
+  const char* name() const override {
+    return "ply.pubsub.hub";
+  }
+
+  void start_factory() override {
+    offer_to_cluster(member_, "pubsub", caf::actor{this});
+  }
+
+  caf::actor build_protocol(const ply::address&) override {
+    return spawn_protocol<connection>(opts_);
+  }
+
+  void protocol_ended(const caf::actor_addr& who, const caf::error&) override {
+    auto i = clients_.find(who);
+    if (i == clients_.end())
+      return;
+    for (auto& c : i->second.channels)
+      drop(channels_, c, who, false);
+    for (auto& p : i->second.patterns)
+      drop(patterns_, p, who, true);
+    clients_.erase(i);
+  }
+
+  caf::message_handler extra_behavior() override {
+    return {
+      [this](sub_atom, bool pattern, const std::string& name) {
+        auto who = caf::actor_cast<caf::actor>(current_sender());
+        if (!who)
+          return;
+        auto& c = clients_[who.address()];
+        auto& mine = pattern ? c.patterns : c.channels;
+        if (!mine.insert(name).second)
+          return;
+        (pattern ? patterns_ : channels_)[name].push_back(who);
+        tell_peers(pattern, name, 1);
+      },
+      [this](unsub_atom, bool pattern, const std::string& name) {
+        auto who = caf::actor_cast<caf::actor_addr>(current_sender());
+        auto c = clients_.find(who);
+        if (c == clients_.end())
+          return;
+        auto& mine = pattern ? c->second.patterns : c->second.channels;
+        if (mine.erase(name) > 0)
+          drop(pattern ? patterns_ : channels_, name, who, pattern);
+      },
+      [this](pub_atom, uint64_t ticket, const std::string& channel, const std::string& payload) {
+        auto n = deliver(channel, payload);
+        for (auto& [addr, p] : peers_) {
+          auto theirs = p.receivers(channel);
+          if (theirs > 0) {
+            send(p.hub, relay_atom::value, channel, payload);
+            n += theirs;
+          }
+        }
+        if (ticket != 0)
+          send(caf::actor_cast<caf::actor>(current_sender()), published_atom::value, ticket, n);
+      },
+      // -- from the cluster --
+      [this](peer_up_atom, const caf::actor& hub, const std::string& node) {
+        if (peers_.count(hub.address()) > 0)
+          return;
+        peers_[hub.address()] = peer{hub, node, {}, {}};
+        spdlog::info("pubsub {}: topics now shared with node {}", node_, node);
+        for (auto& [name, subs] : channels_)
+          send(hub, count_atom::value, false, name, static_cast<int64_t>(subs.size()));
+        for (auto& [name, subs] : patterns_)
+          send(hub, count_atom::value, true, name, static_cast<int64_t>(subs.size()));
+      },
+      [this](peer_down_atom, const caf::actor& hub, const std::string& node) {
+        if (peers_.erase(hub.address()) > 0)
+          spdlog::warn("pubsub {}: node {} is gone with its subscriptions", node_, node);
+      },
+      [this](count_atom, bool pattern, const std::string& name, int64_t delta) {
+        auto p = peers_.find(caf::actor_cast<caf::actor_addr>(current_sender()));
+        if (p == peers_.end())
+          return;
+        auto& counts = pattern ? p->second.patterns : p->second.channels;
+        if ((counts[name] += delta) <= 0)
+          counts.erase(name);
+      },
+      [this](relay_atom, const std::string& channel, const std::string& payload) {
+        deliver(channel, payload);
+      },
+    };
+  }
+
+protected:
+  void on_exit() override {
+    // Let go of other actors (the cluster's member, the hubs of other nodes): no cycles.
+    factory::on_exit();
+    member_ = nullptr;
+    peers_.clear();
+    channels_.clear();
+    patterns_.clear();
+    clients_.clear();
+  }
+
+private:
+  using subscribers = std::unordered_map<std::string, std::vector<caf::actor>>;
+
+  struct client {
+    std::set<std::string> channels;
+    std::set<std::string> patterns;
+  };
+
+  /// Another node's hub and how many subscribers it has per channel and pattern.
+  struct peer {
+    caf::actor hub;
+    std::string node;
+    std::unordered_map<std::string, int64_t> channels;
+    std::unordered_map<std::string, int64_t> patterns;
+
+    int64_t receivers(const std::string& channel) const {
+      int64_t n = 0;
+      if (auto i = channels.find(channel); i != channels.end())
+        n += i->second;
+      for (auto& [pattern, count] : patterns)
+        if (resp::glob_match(pattern, channel))
+          n += count;
+      return n;
+    }
+  };
+
+  void drop(subscribers& subs, const std::string& name, const caf::actor_addr& who, bool pattern) {
+    auto i = subs.find(name);
+    if (i == subs.end())
+      return;
+    auto& v = i->second;
+    v.erase(std::remove_if(v.begin(), v.end(), [&](const caf::actor& a) { return a == who; }),
+            v.end());
+    if (v.empty())
+      subs.erase(i);
+    tell_peers(pattern, name, -1);
+  }
+
+  void tell_peers(bool pattern, const std::string& name, int64_t delta) {
+    for (auto& [addr, p] : peers_)
+      send(p.hub, count_atom::value, pattern, name, delta);
+  }
+
+  /// Hands one shared, reference-counted message to each of `to`: fan-out copies no bytes.
+  void push(const std::vector<caf::actor>& to, std::string bytes) {
+    auto msg = caf::make_message(push_atom::value, std::move(bytes));
+    for (auto& a : to)
+      a->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, msg), context());
+  }
+
+  /// Delivers to this node's subscribers; returns how many received it.
+  int64_t deliver(const std::string& channel, const std::string& payload) {
+    int64_t n = 0;
+    if (auto i = channels_.find(channel); i != channels_.end()) {
+      n += static_cast<int64_t>(i->second.size());
+      push(i->second, opts_.how == mode::resp ? resp::message(channel, payload)
+                      : channel.empty()       ? payload + "\r\n"
+                                              : "[" + channel + "] " + payload + "\r\n");
+    }
+    for (auto& [pattern, subs] : patterns_) {
+      if (!resp::glob_match(pattern, channel))
+        continue;
+      n += static_cast<int64_t>(subs.size());
+      push(subs, opts_.how == mode::resp ? resp::pmessage(pattern, channel, payload)
+                                         : "[" + channel + "] " + payload + "\r\n");
+    }
+    return n;
+  }
+
+  options opts_;
+  caf::actor member_;
+  std::string node_;
+  subscribers channels_;
+  subscribers patterns_;
+  std::unordered_map<caf::actor_addr, client> clients_;
+  std::map<caf::actor_addr, peer> peers_;
+};
+
+} // namespace
+
+factory_maker hub(options opts, caf::actor cluster_member, std::string node) {
+  return factory::of<hub_actor>(opts, std::move(cluster_member), std::move(node));
+}
+
+void register_plugin(plugin_registry& reg) {
+  reg.add(plugin{
+    "pubsub", "Publish/subscribe over lines or Redis's protocol, with topics across a cluster",
+    [](CLI::App& cmd) -> service_builder {
+      auto port = std::make_shared<std::string>("tcp:8001");
+      auto opts = std::make_shared<options>();
+      auto use_resp = std::make_shared<bool>(false);
+      auto cluster = std::make_shared<cluster_options>();
+      cmd.add_option("--port", *port, "Endpoint to listen on")->capture_default_str();
+      cmd.add_flag("--resp", *use_resp,
+                   "Speak Redis's protocol (redis-cli, redis-benchmark) instead of lines");
+      cmd.add_option("--max-line", opts->max_line, "Longest line or inline command (bytes)")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{16}, size_t{1} << 24));
+      cmd.add_option("--max-bulk", opts->max_bulk, "Longest RESP bulk string (bytes)")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{16}, size_t{1} << 29));
+      cmd.add_option("--max-buffer", opts->max_buffer,
+                     "Bytes waiting for a client that does not read, before it is cut off")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+      add_cluster_options(cmd, *cluster);
+      return [port, opts, use_resp, cluster](const std::string& name) -> service_ptr {
+        auto o = *opts;
+        o.how = *use_resp ? mode::resp : mode::lines;
+        return std::make_unique<clustered_server>(
+          name, *port, *cluster, [o](caf::actor member, std::string node) {
+            return hub(o, std::move(member), std::move(node));
+          });
+      };
+    }});
+}
+
+} // namespace ply::actors::pubsub
