@@ -217,6 +217,10 @@ private:
     if (added) {
       monitor(member);
       spdlog::info("cluster {}: node {} joined ({} linked)", node_, endpoint, peers_.size());
+      // Membership spreads: the others meet the newcomer (a no-op for those who know it).
+      for (auto& [addr, other] : peers_)
+        if (addr != member.address())
+          send(other.member, dial_atom::value, endpoint);
     }
     for (size_t k = 0; k < names.size() && k < actors.size(); ++k) {
       if (p.services.count(names[k]) > 0)

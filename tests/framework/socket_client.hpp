@@ -16,10 +16,14 @@ namespace ply::test {
 /// A blocking loopback client with receive timeouts, for tests that need exact control.
 class socket_client {
 public:
-  explicit socket_client(uint16_t port, int timeout_ms = 3000) {
+  /// `receive_buffer` (bytes), when given, shrinks the kernel's receive buffer: a client that
+  /// does not read then backs up into the server quickly.
+  explicit socket_client(uint16_t port, int timeout_ms = 3000, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (receive_buffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);

@@ -15,10 +15,6 @@ namespace {
 
 const std::string local = "tcp:0:interface=127.0.0.1";
 
-std::string nc(uint16_t port, const std::string& input) {
-  return shell("printf \"" + input + "\" | nc -N -w 3 127.0.0.1 " + std::to_string(port));
-}
-
 } // namespace
 
 TEST_CASE("every example answers --help and exits 0", "[examples]") {

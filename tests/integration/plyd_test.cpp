@@ -41,23 +41,10 @@ std::string wait_for_file(const std::string& path) {
   return {};
 }
 
-std::string nc(uint16_t port, const std::string& input) {
-  return shell("printf \"" + input + "\" | nc -N -w 3 127.0.0.1 " + std::to_string(port));
-}
-
 uint16_t port_of(const std::string& endpoint) {
   return static_cast<uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
 }
 
-/// Waits until the process logged `text`.
-bool wait_for_log(process& p, const std::string& text) {
-  for (int i = 0; i < 500; ++i) {
-    if (p.log().find(text) != std::string::npos)
-      return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
 
 bool alive(pid_t pid) {
   return ::kill(pid, 0) == 0;

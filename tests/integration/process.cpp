@@ -140,4 +140,24 @@ int shell_status(const std::string& command, int timeout_seconds) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+bool wait_for_log(process& p, const std::string& text, size_t times,
+                  std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto log = p.log();
+    size_t n = 0;
+    for (auto pos = log.find(text); pos != std::string::npos; pos = log.find(text, pos + 1))
+      ++n;
+    if (n >= times)
+      return true;
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string nc(uint16_t port, const std::string& input) {
+  return shell("printf \"" + input + "\" | nc -N -w 3 127.0.0.1 " + std::to_string(port));
+}
+
 } // namespace ply::test

@@ -46,6 +46,13 @@ private:
   std::string out_path_;
 };
 
+/// Waits until the process logged `text` (`times` times); false on timeout.
+bool wait_for_log(process& p, const std::string& text, size_t times = 1,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+/// Sends `input` (a printf format) with nc and returns the answer.
+std::string nc(uint16_t port, const std::string& input);
+
 /// Runs a shell command with a time limit; returns its standard output.
 std::string shell(const std::string& command, int timeout_seconds = 10);
 

@@ -1,0 +1,253 @@
+// plyd chat as people use it: nc-like clients on several nodes of a cluster.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "../framework/socket_client.hpp"
+#include "process.hpp"
+
+using namespace ply::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string local = "tcp:0:interface=127.0.0.1";
+
+/// A chat node: the cluster's "listening on" line comes first, then the chat's.
+struct node {
+  std::unique_ptr<process> proc;
+  uint16_t cluster = 0;
+  uint16_t chat = 0;
+
+  explicit node(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{bin("plyd"), "chat", "--port", local, "--cluster", "tcp:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc = std::make_unique<process>(argv);
+    cluster = proc->port(0);
+    chat = proc->port(1);
+  }
+
+  std::string join_arg() const {
+    return "127.0.0.1:" + std::to_string(cluster);
+  }
+};
+
+/// A user logged in under `name`.
+std::unique_ptr<socket_client> login(uint16_t port, const std::string& name) {
+  auto c = std::make_unique<socket_client>(port);
+  REQUIRE_THAT(c->read_until("\r\n"), Catch::Equals("What's your name?\r\n"));
+  c->send(name + "\n");
+  REQUIRE_THAT(c->read_until("\r\n"), Catch::Equals("Welcome, " + name + "!\r\n"));
+  return c;
+}
+
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+    ++n;
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("three chat nodes: every line reaches every member exactly once, in order; /who spans "
+          "the cluster; a killed node's users leave within 5 s",
+          "[chat][cluster]") {
+  node a;
+  node b{{"--join", a.join_arg()}};
+  node c{{"--join", b.join_arg()}};  // learns about a from b: membership spreads
+  REQUIRE(a.chat != 0);
+  REQUIRE(b.chat != 0);
+  REQUIRE(c.chat != 0);
+  for (auto* n : {&a, &b, &c})
+    REQUIRE(wait_for_log(*n->proc, "rooms now shared with node", 2));
+
+  auto alice = login(a.chat, "alice");
+  auto bob = login(b.chat, "bob");
+  auto carol = login(c.chat, "carol");
+  CHECK_THAT(alice->read_until("carol has joined the channel.\r\n"),
+             Catch::Contains("bob has joined the channel.\r\n"));
+  CHECK_THAT(bob->read_until("\r\n"), Catch::Equals("carol has joined the channel.\r\n"));
+
+  // Everyone speaks 30 lines at once.
+  const int lines = 30;
+  std::map<std::string, socket_client*> users{{"alice", alice.get()}, {"bob", bob.get()},
+                                              {"carol", carol.get()}};
+  for (int i = 0; i < lines; ++i)
+    for (auto& [name, client] : users)
+      client->send("line " + std::to_string(i) + " from " + name + "\n");
+  for (auto& [name, client] : users) {
+    std::string seen;
+    for (auto& [other, unused] : users)
+      if (other != name)
+        seen += client->read_until("<" + other + "> line " + std::to_string(lines - 1) + " from " +
+                                   other + "\r\n");
+    // A reply to /who comes after every line already relayed to this node.
+    client->send("/who\n");
+    seen += client->read_until("\r\n");
+    auto who = seen.substr(seen.rfind("Online"));
+    CHECK_THAT(who, Catch::StartsWith("Online (3): alice [lobby"));
+    CHECK_THAT(who, Catch::Contains("bob [lobby") && Catch::Contains("carol [lobby"));
+    for (auto& [other, unused] : users) {
+      size_t last = 0;
+      for (int i = 0; i < lines; ++i) {
+        auto text = "<" + other + "> line " + std::to_string(i) + " from " + other + "\r\n";
+        INFO(name << " hearing " << other << " line " << i);
+        if (other == name) {
+          CHECK(count(seen, text) == 0);  // nobody hears themselves
+          continue;
+        }
+        CHECK(count(seen, text) == 1);
+        auto pos = seen.find(text);
+        CHECK(pos >= last);  // in the order the speaker said them
+        last = pos;
+      }
+    }
+  }
+
+  // /msg reaches a user on another node; /me goes to the room.
+  alice->send("/msg carol psst\n");
+  CHECK_THAT(carol->read_until("\r\n"), Catch::Equals("*alice* psst\r\n"));
+  bob->send("/me waves\n");
+  CHECK_THAT(carol->read_until("\r\n"), Catch::Equals("* bob waves\r\n"));
+  CHECK_THAT(alice->read_until("\r\n"), Catch::Equals("* bob waves\r\n"));
+
+  // Names are unique across the cluster.
+  {
+    socket_client dup{c.chat};
+    dup.read_until("\r\n");
+    dup.send("alice\n");
+    CHECK_THAT(dup.read_until("\r\n"), Catch::Equals("Name taken, please choose another.\r\n"));
+  }
+
+  // kill -9 b: bob leaves in a's and c's view within 5 s.
+  auto killed = std::chrono::steady_clock::now();
+  b.proc->signal(SIGKILL);
+  CHECK_THAT(alice->read_until("bob has left the channel.\r\n"),
+             Catch::EndsWith("bob has left the channel.\r\n"));
+  CHECK_THAT(carol->read_until("bob has left the channel.\r\n"),
+             Catch::EndsWith("bob has left the channel.\r\n"));
+  CHECK(std::chrono::steady_clock::now() - killed < 5s);
+  // The rest go on.
+  alice->send("still here\n");
+  CHECK_THAT(carol->read_until("\r\n"), Catch::Equals("<alice> still here\r\n"));
+  carol->send("/who\n");
+  CHECK_THAT(carol->read_until("\r\n"), Catch::StartsWith("Online (2): alice [lobby"));
+}
+
+TEST_CASE("chat rooms, commands and refusals", "[chat]") {
+  process p{{bin("plyd"), "chat", "--port", local, "--max-line", "1024"}};
+  auto port = p.port();
+  REQUIRE(port != 0);
+  auto ann = login(port, "ann");
+  auto ben = login(port, "ben");
+  ann->read_until("ben has joined the channel.\r\n");
+
+  ben->send("/join dev\n");
+  CHECK_THAT(ben->read_until("\r\n"), Catch::Equals("You are now in dev.\r\n"));
+  CHECK_THAT(ann->read_until("\r\n"), Catch::Equals("ben has left the channel.\r\n"));
+  ann->send("/rooms\n");
+  CHECK_THAT(ann->read_until("\r\n"), Catch::Equals("Rooms: dev (1) lobby (1)\r\n"));
+  ann->send("only the lobby hears this\n/join dev\n");
+  CHECK_THAT(ann->read_until("\r\n"), Catch::Equals("You are now in dev.\r\n"));
+  CHECK_THAT(ben->read_until("\r\n"), Catch::Equals("ann has joined the channel.\r\n"));
+  ann->send("/msg nobody hi\n");
+  CHECK_THAT(ann->read_until("\r\n"), Catch::Equals("No such user: nobody\r\n"));
+  ann->send("/frobnicate\n");
+  CHECK_THAT(ann->read_until("\r\n"), Catch::StartsWith("Unknown command: /frobnicate"));
+
+  // Bad names are refused with a reason, and the user may try again.
+  socket_client bad{port};
+  bad.read_until("\r\n");
+  bad.send(std::string(40, 'x') + "\n");
+  CHECK_THAT(bad.read_until("\r\n"), Catch::StartsWith("Name refused: longer than 32 bytes"));
+  bad.send("two words\n");
+  CHECK_THAT(bad.read_until("\r\n"), Catch::StartsWith("Name refused: it contains spaces"));
+  bad.send("bell\x07\n");
+  CHECK_THAT(bad.read_until("\r\n"),
+             Catch::StartsWith("Line refused: it contains control characters"));
+  CHECK(bad.read_to_eof().second);
+
+  // A line over the limit (here 1 KiB; 1 MiB sent) closes only that connection.
+  {
+    socket_client big{port};
+    big.read_until("\r\n");
+    big.send("huge\n");
+    big.read_until("\r\n");
+    try {
+      big.send(std::string(1 << 20, 'a') + "\n");
+    } catch (const std::exception&) {
+      // The server may close before it has read everything.
+    }
+    auto [rest, eof] = big.read_to_eof();
+    CHECK_THAT(rest, Catch::Contains("Line refused: longer than 1024 bytes"));
+    CHECK(eof);
+  }
+  // Binary garbage closes that connection too.
+  {
+    socket_client junk{port};
+    junk.read_until("\r\n");
+    std::string garbage;
+    for (int i = 0; i < 4096; ++i)
+      garbage.push_back(static_cast<char>((i * 7919) % 256));
+    try {
+      junk.send(garbage);
+    } catch (const std::exception&) {
+    }
+    CHECK(junk.read_to_eof().second);
+  }
+  // The others are unaffected.
+  ben->read_until("huge has joined the channel.\r\n");
+  ann->send("/quit\n");
+  auto [bye, eof] = ann->read_to_eof();
+  CHECK_THAT(bye, Catch::EndsWith("Bye!\r\n"));
+  CHECK(eof);
+  CHECK_THAT(ben->read_until("ann has left the channel.\r\n"),
+             Catch::EndsWith("ann has left the channel.\r\n"));
+}
+
+TEST_CASE("a chat client that does not read is cut off; the others are not slowed", "[chat]") {
+  process p{{bin("plyd"), "chat", "--port", local, "--max-buffer", "65536"}};
+  auto port = p.port();
+  REQUIRE(port != 0);
+  auto talker = login(port, "talker");
+  auto reader = login(port, "reader");
+  auto sleeper = std::make_unique<socket_client>(port, 3000, 4096);
+  sleeper->read_until("\r\n");
+  sleeper->send("sleeper\n");  // ... and never reads again
+  talker->read_until("sleeper has joined the channel.\r\n");
+
+  // The reader drains in the background while the talker floods the room, until the sleeper
+  // is cut off (the kernel's socket buffers take a few megabytes first).
+  std::atomic<size_t> heard{0};
+  std::thread drain{[&] {
+    for (;;) {
+      auto got = reader->read_until("\r\n");
+      if (got.rfind("<talker> line ", 0) == 0)
+        ++heard;
+      if (got.empty() || got == "<talker> END\r\n")
+        break;
+    }
+  }};
+  std::string pad(1000, '.');
+  size_t said = 0;
+  bool cut = false;
+  while (!cut && said < 40000) {
+    for (int i = 0; i < 500; ++i, ++said)
+      talker->send("line " + std::to_string(said) + " " + pad + "\n");
+    // A talker no faster than its listeners: the reader keeps up, the sleeper does not read.
+    for (int i = 0; i < 500 && heard < said; ++i)
+      std::this_thread::sleep_for(10ms);
+    cut = p.log().find("chat user 'sleeper' is not reading") != std::string::npos;
+  }
+  talker->send("END\n");
+  drain.join();
+  CHECK(cut);
+  CHECK(heard == said);  // the reader missed nothing
+  CHECK(sleeper->read_to_eof().second);
+}

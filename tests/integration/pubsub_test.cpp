@@ -1,0 +1,132 @@
+// plyd pubsub with real clients: redis-cli against RESP nodes of a cluster, nc in line mode.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <thread>
+
+#include "../framework/socket_client.hpp"
+#include "process.hpp"
+
+using namespace ply::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string local = "tcp:0:interface=127.0.0.1";
+
+std::string redis(uint16_t port, const std::string& args) {
+  return shell("redis-cli -p " + std::to_string(port) + " " + args, 5);
+}
+
+/// Publishes until the answer (the number of receivers) is `expected`: subscriptions made on
+/// other nodes take a moment to be counted here.
+std::string publish_until(uint16_t port, const std::string& args, const std::string& expected) {
+  std::string got;
+  for (int i = 0; i < 100; ++i) {
+    got = redis(port, "publish " + args);
+    if (got == expected + "\n")
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  return got;
+}
+
+} // namespace
+
+TEST_CASE("two RESP pub/sub nodes: redis-cli subscribes on one and publishes on the other",
+          "[pubsub][cluster]") {
+  process a{{bin("plyd"), "pubsub", "--resp", "--port", local, "--cluster", "tcp:0"}};
+  auto a_cluster = a.port(0);
+  auto a_port = a.port(1);
+  REQUIRE(a_port != 0);
+  process b{{bin("plyd"), "pubsub", "--resp", "--port", local, "--join",
+             "127.0.0.1:" + std::to_string(a_cluster)}};
+  auto b_port = b.port(1);
+  REQUIRE(b_port != 0);
+  REQUIRE(wait_for_log(a, "topics now shared with node"));
+
+  // Subscribers run in the background for a bounded time, their output in files.
+  auto out = "/tmp/ply-pubsub-test-" + std::to_string(::getpid());
+  shell("(timeout 6 redis-cli -p " + std::to_string(a_port) + " subscribe news > " + out +
+        ".sub 2>&1 &)");
+  shell("(timeout 6 redis-cli -p " + std::to_string(b_port) + " psubscribe 'ne*' 'x?z' > " + out +
+        ".psub 2>&1 &)");
+  // news: the subscriber on a and the pattern on b.
+  CHECK(publish_until(b_port, "news hello", "2") == "2\n");
+  CHECK(publish_until(a_port, "xyz pattern-only", "1") == "1\n");
+  CHECK(redis(a_port, "publish nobody-listens x") == "0\n");
+  std::this_thread::sleep_for(300ms);
+  auto sub = shell("cat " + out + ".sub");
+  auto psub = shell("cat " + out + ".psub");
+  CHECK_THAT(sub, Catch::StartsWith("subscribe\nnews\n1\n"));
+  CHECK_THAT(sub, Catch::Contains("message\nnews\nhello\n"));
+  CHECK_THAT(sub, !Catch::Contains("pattern-only"));
+  CHECK_THAT(psub, Catch::StartsWith("psubscribe\nne*\n1\npsubscribe\nx?z\n2\n"));
+  CHECK_THAT(psub, Catch::Contains("pmessage\nne*\nnews\nhello\n"));
+  CHECK_THAT(psub, Catch::Contains("pmessage\nx?z\nxyz\npattern-only\n"));
+  shell("rm -f " + out + ".sub " + out + ".psub");
+
+  // PING, unknown commands (an error, not a disconnect), QUIT.
+  CHECK(redis(a_port, "ping") == "PONG\n");
+  CHECK(redis(a_port, "ping hi") == "hi\n");
+  CHECK_THAT(redis(a_port, "frobnicate now"),
+             Catch::StartsWith("ERR unknown command 'frobnicate'"));
+  socket_client c{a_port};
+  c.send("FOO\r\n*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n");
+  auto [replies, eof] = c.read_to_eof();
+  CHECK_THAT(replies, Catch::StartsWith("-ERR unknown command 'FOO'"));
+  CHECK_THAT(replies, Catch::EndsWith("\r\n+PONG\r\n+OK\r\n"));
+  CHECK(eof);
+}
+
+TEST_CASE("RESP bad input: a clear error, that connection closed, the others unaffected",
+          "[pubsub]") {
+  process p{{bin("plyd"), "pubsub", "--resp", "--port", local, "--max-bulk", "1024"}};
+  auto port = p.port();
+  REQUIRE(port != 0);
+  socket_client bystander{port};
+  bystander.send("SUBSCRIBE calm\r\n");
+  bystander.read_until(":1\r\n");
+
+  auto expect_closed = [&](const std::string& input, const std::string& error) {
+    socket_client c{port};
+    try {
+      c.send(input);
+    } catch (const std::exception&) {
+      // The server may close before reading everything.
+    }
+    auto [got, eof] = c.read_to_eof();
+    INFO("input starts with " << input.substr(0, 20));
+    CHECK_THAT(got, Catch::EndsWith("-ERR Protocol error: " + error + "\r\n"));
+    CHECK(eof);
+  };
+  expect_closed("*-5\r\n", "invalid multibulk length");
+  expect_closed("*99999999999\r\n", "invalid multibulk length");
+  expect_closed("*2\r\n$4\r\nPING\r\n$-3\r\n", "invalid bulk length");
+  expect_closed("*2\r\n$7\r\nPUBLISH\r\n$100000\r\n", "invalid bulk length");
+  std::string garbage;
+  for (uint32_t i = 0; i < (1u << 20); ++i)
+    garbage.push_back(static_cast<char>((i * 7919u + i / 13u) % 256u));
+  expect_closed(garbage, "invalid inline request");
+
+  CHECK(redis(port, "publish calm still-here") == "1\n");
+  CHECK_THAT(bystander.read_until("still-here\r\n"), Catch::EndsWith("$4\r\ncalm\r\n$10\r\nstill-here\r\n"));
+}
+
+TEST_CASE("line-mode pub/sub: every line to every client, and topics", "[pubsub]") {
+  process p{{bin("plyd"), "pubsub", "--port", local}};
+  auto port = p.port();
+  REQUIRE(port != 0);
+  socket_client one{port};
+  socket_client two{port};
+  one.send("/sub news\n");
+  CHECK_THAT(one.read_until("\r\n"), Catch::Equals("Subscribed to news.\r\n"));
+  two.send("hello all\n");
+  // The seed's behaviour: the line goes to every client, its sender included, with the source.
+  CHECK_THAT(one.read_until("\r\n"), Catch::Matches("<127\\.0\\.0\\.1:\\d+> hello all\r\n"));
+  CHECK_THAT(two.read_until("\r\n"), Catch::Matches("<127\\.0\\.0\\.1:\\d+> hello all\r\n"));
+  two.send("/pub news extra extra\n");
+  CHECK_THAT(one.read_until("\r\n"), Catch::Equals("[news] extra extra\r\n"));
+  one.send("/frob\n");
+  CHECK_THAT(one.read_until("\r\n"), Catch::StartsWith("Unknown command: /frob"));
+}
