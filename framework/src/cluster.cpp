@@ -1,6 +1,10 @@
 #include "ply/cluster.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -177,7 +181,11 @@ private:
                        endpoint, system().render(e),
                        std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
         delayed_send(this, delay, dial_atom::value, endpoint);
+      } else if (auto r = retries_.find(endpoint); r != retries_.end() && r->second > 0) {
+        --r->second;
+        delayed_send(this, redial_delay, dial_atom::value, endpoint);
       } else {
+        retries_.erase(endpoint);
         spdlog::info("cluster {}: cannot reach {} ({})", node_, endpoint, system().render(e));
       }
     };
@@ -199,6 +207,7 @@ private:
                                const std::vector<std::string>& others) {
                 dialing_.erase(endpoint);
                 failures_.erase(endpoint);
+                retries_.erase(endpoint);
                 add_peer(member, ep, names, actors);
                 for (auto& o : others)
                   dial(o);
@@ -251,8 +260,11 @@ private:
       if (mine != local_.end())
         send(mine->second, peer_down_atom::value, theirs, p.endpoint);
     }
-    if (seeds_.count(p.endpoint) > 0)
-      delayed_send(this, redial_delay, dial_atom::value, p.endpoint);
+    // A link may drop while its node lives on: dial it again (seeds until they answer, others a
+    // few times).
+    if (seeds_.count(p.endpoint) == 0)
+      retries_[p.endpoint] = 3;
+    delayed_send(this, redial_delay, dial_atom::value, p.endpoint);
   }
 
   std::string node_;
@@ -260,6 +272,7 @@ private:
   std::set<std::string> seeds_;
   std::set<std::string> dialing_;
   std::map<std::string, size_t> failures_;  ///< failed dials of each seed since it last answered
+  std::map<std::string, int> retries_;      ///< dials left for lost peers that are not seeds
   std::map<std::string, caf::actor> local_;
   std::map<caf::actor_addr, peer> peers_;
 };
@@ -291,11 +304,11 @@ cluster_service::~cluster_service() = default;
 
 void cluster_service::configure(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();
-  if (!opts_.tls.empty()) {
+  if (opts_.tls.size() == 3) {
     cfg.load<caf::openssl::manager>();
-    cfg.set("openssl.certificate", opts_.tls.at(0));
-    cfg.set("openssl.key", opts_.tls.at(1));
-    cfg.set("openssl.cafile", opts_.tls.at(2));
+    cfg.openssl_certificate = opts_.tls[0];
+    cfg.openssl_key = opts_.tls[1];
+    cfg.openssl_cafile = opts_.tls[2];
   }
   cfg.set("middleman.heartbeat-interval", seconds_to_duration(opts_.heartbeat));
   cfg.set("middleman.connection-timeout", seconds_to_duration(opts_.timeout));
@@ -307,6 +320,10 @@ void cluster_service::start_service(reactor& r) {
   };
   if (!opts_.tls.empty() && opts_.tls.size() != 3)
     fail("--cluster-tls takes CERT KEY CA");
+  // CAF reads these files only when a link opens, and throws then: check them now.
+  for (auto& file : opts_.tls)
+    if (::access(file.c_str(), R_OK) != 0)
+      fail("--cluster-tls: cannot read " + file + ": " + std::strerror(errno));
   auto listen = opts_.listen.empty() ? std::string{"tcp:0"} : opts_.listen;
   auto ep = parse_server_endpoint(listen);
   if (!ep)

@@ -251,3 +251,42 @@ TEST_CASE("a chat client that does not read is cut off; the others are not slowe
   CHECK(heard == said);  // the reader missed nothing
   CHECK(sleeper->read_to_eof().second);
 }
+
+TEST_CASE("cluster links over TLS: only nodes with the cluster's certificate join; garbage on the cluster "
+          "port breaks no link",
+          "[chat][cluster]") {
+  auto dir = "/tmp/ply-tls-test-" + std::to_string(::getpid());
+  REQUIRE(shell_status("mkdir -p " + dir + " && cd " + dir +
+                       " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ply-ca"
+                       " -keyout ca.key -out ca.pem"
+                       " && openssl req -newkey rsa:2048 -nodes -subj /CN=node -keyout node.key"
+                       " -out node.csr"
+                       " && openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key"
+                       " -CAcreateserial -days 1 -out node.pem"
+                       " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=intruder"
+                       " -keyout bad.key -out bad.pem",
+                       30) == 0);
+  std::vector<std::string> good{"--cluster-tls", dir + "/node.pem", dir + "/node.key",
+                                dir + "/ca.pem"};
+  node a{good};
+  auto join_good = good;
+  join_good.insert(join_good.end(), {"--join", a.join_arg()});
+  node b{join_good};
+  REQUIRE(wait_for_log(*a.proc, "rooms now shared with node"));
+  CHECK_THAT(a.proc->log(), Catch::Contains("(TLS)"));
+
+  node intruder{{"--cluster-tls", dir + "/bad.pem", dir + "/bad.key", dir + "/bad.pem", "--join",
+                 a.join_arg()}};
+  node plain{{"--join", a.join_arg()}};
+  CHECK(wait_for_log(*intruder.proc, "cannot reach " + a.join_arg()));
+  CHECK(wait_for_log(*plain.proc, "cannot reach " + a.join_arg()));
+  shell("head -c 3000 /dev/urandom | nc -N -w 1 127.0.0.1 " + std::to_string(a.cluster));
+
+  auto ann = login(a.chat, "ann");
+  auto bo = login(b.chat, "bo");
+  ann->read_until("bo has joined the channel.\r\n");
+  bo->send("over TLS\n");
+  CHECK_THAT(ann->read_until("\r\n"), Catch::Equals("<bo> over TLS\r\n"));
+  CHECK_THAT(a.proc->log(), !Catch::Contains("is gone"));
+  shell("rm -rf " + dir);
+}
