@@ -37,6 +37,7 @@ using left_atom = caf::atom_constant<caf::atom("ch_left")>;
 using relay_atom = caf::atom_constant<caf::atom("ch_relay")>;
 using private_atom = caf::atom_constant<caf::atom("ch_priv")>;
 using ask_atom = caf::atom_constant<caf::atom("ch_ask")>;
+using flush_atom = caf::atom_constant<caf::atom("ch_flush")>;
 
 constexpr auto claim_timeout = std::chrono::seconds(2);
 constexpr const char* help_text =
@@ -284,7 +285,7 @@ public:
         }
         auto line = with_crlf("*" + u->name + "* " + text);
         if (t->second.conn)
-          send(t->second.conn, line_atom::value, line);
+          queue(t->second, line);
         else
           send(t->second.hub, private_atom::value, to, line);
       },
@@ -322,8 +323,9 @@ public:
       [this](private_atom, const std::string& to, const std::string& line) {
         auto t = users_.find(to);
         if (t != users_.end() && t->second.conn)
-          send(t->second.conn, line_atom::value, line);
+          queue(t->second, line);
       },
+      [this](flush_atom) { flush(); },
       [this](ask_atom, const std::string& name, const std::string& from_node) -> bool {
         return grant(name, from_node);
       },
@@ -337,6 +339,8 @@ private:
     caf::actor conn;  ///< the connection, for users of this node
     caf::actor hub;   ///< the hub of the user's node, for users of other nodes
     std::string node;
+    std::string outbox;  ///< lines for a local user, sent at the end of the hub's burst
+    caf::actor_addr addr;  ///< the connection's address
   };
 
   struct peer {
@@ -365,8 +369,38 @@ private:
     return u == users_.end() ? nullptr : &u->second;
   }
 
+  /// Answers the current message's connection, in order with the lines queued for it.
   void reply(const std::string& text) {
-    send(caf::actor_cast<caf::actor>(current_sender()), line_atom::value, with_crlf(text));
+    if (auto* u = speaker())
+      queue(*u, with_crlf(text));
+    else
+      send(caf::actor_cast<caf::actor>(current_sender()), line_atom::value, with_crlf(text));
+  }
+
+  /// Queues `line` for local user `u`. Everything queued in one burst of the hub's messages
+  /// leaves as one message per user when the burst ends (a flush message the hub sends itself
+  /// goes behind the messages already waiting), so a busy room costs one message per member per
+  /// burst instead of one per line, and nothing waits longer than the burst.
+  void queue(user& u, const std::string& line) {
+    if (u.outbox.empty())
+      dirty_.push_back(u.name);
+    u.outbox += line;
+    if (!flush_sent_) {
+      flush_sent_ = true;
+      send(this, flush_atom::value);
+    }
+  }
+
+  void flush() {
+    flush_sent_ = false;
+    for (auto& name : dirty_) {
+      auto i = users_.find(name);
+      if (i == users_.end() || !i->second.conn || i->second.outbox.empty())
+        continue;
+      send(i->second.conn, line_atom::value, std::move(i->second.outbox));
+      i->second.outbox.clear();
+    }
+    dirty_.clear();
   }
 
   caf::result<bool> claim(const std::string& name) {
@@ -411,7 +445,7 @@ private:
       c.promise.deliver(false);
       return;
     }
-    users_[name] = user{name, opts_.lobby, c.conn, {}, node_};
+    users_[name] = user{name, opts_.lobby, c.conn, {}, node_, {}, c.conn.address()};
     local_[c.conn.address()] = name;
     c.promise.deliver(true);
     send(c.conn, line_atom::value, with_crlf("Welcome, " + name + "!"));
@@ -456,18 +490,11 @@ private:
       send(p.hub, relay_atom::value, room, line);
   }
 
-  /// Writes `line` to this node's members of `room`, except `except`. The line is one shared,
-  /// reference-counted message: fan-out copies no text.
+  /// Queues `line` for this node's members of `room`, except `except`.
   void deliver(const std::string& room, const std::string& line, const caf::actor_addr& except) {
-    auto msg = caf::make_message(line_atom::value, line);
-    for (auto& [addr, name] : local_) {
-      if (addr == except)
-        continue;
-      auto& u = users_.at(name);
-      if (u.room == room)
-        u.conn->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, msg),
-                        context());
-    }
+    for (auto& [name, u] : users_)
+      if (u.conn && u.room == room && u.addr != except)
+        queue(u, line);
   }
 
   void announce(const std::string& room, const std::string& text,
@@ -530,7 +557,7 @@ private:
     }
     if (i != users_.end() && i->second.room == room)
       return;
-    users_[name] = user{name, room, {}, p.hub, p.node};
+    users_[name] = user{name, room, {}, p.hub, p.node, {}, {}};
     if (tell)
       announce(room, name + " has joined the channel.");
   }
@@ -542,6 +569,8 @@ private:
   std::map<caf::actor_addr, std::string> local_;    ///< this node's connections with a name
   std::map<std::string, pending_claim> claims_;     ///< names being claimed here
   std::map<caf::actor_addr, peer> peers_;           ///< the hubs of the other nodes
+  std::vector<std::string> dirty_;                  ///< local users with queued lines
+  bool flush_sent_ = false;
 };
 
 } // namespace

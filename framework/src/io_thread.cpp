@@ -99,7 +99,27 @@ void io_thread::on_poller_ready() {
       run_ready_jobs();
     }
   }
+  flush_all();
   arm_poller();
+}
+
+void io_thread::flush_soon(std::shared_ptr<stream_connection> conn) {
+  to_flush_.push_back(std::move(conn));
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    asio::post(ioc, [this] {
+      flush_posted_ = false;
+      flush_all();
+    });
+  }
+}
+
+void io_thread::flush_all() {
+  // Swapped out first: a flush may fail a connection, whose protocol may write elsewhere.
+  flushing_.swap(to_flush_);
+  for (auto& conn : flushing_)
+    conn->flush();
+  flushing_.clear();
 }
 
 void io_thread::run_ready_jobs() {

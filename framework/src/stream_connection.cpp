@@ -94,7 +94,7 @@ void stream_connection::update_interest() {
   if (state_ != state::closed) {
     if (!read_paused_ && !read_eof_ && state_ == state::open && protocol_)
       want |= EPOLLIN;
-    if (queued() > 0)
+    if (queued() > 0 && !corked_)
       want |= EPOLLOUT;
   }
   if (want != interest_) {
@@ -130,24 +130,29 @@ void stream_connection::do_write(bytes_view data) {
     return;
   }
   if (queued() == 0) {
-    // Nothing queued: write straight to the socket and keep only what did not fit.
     wbuf_.clear();
     woff_ = 0;
-    auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (!would_block(errno)) {
-        fail(errno, "write");
-        return;
-      }
-      n = 0;
-    }
-    if (static_cast<size_t>(n) == data.size())
-      return;
-    data.remove_prefix(static_cast<size_t>(n));
   }
   wbuf_.append(data.data(), data.size());
-  check_watermarks();
-  update_interest();
+  // Corked until the end of this burst, unless the socket is already waiting to be writable.
+  // The watermarks count what the socket did not take: checked after the flush, or now when
+  // the socket is blocked.
+  if (corked_)
+    return;
+  if ((interest_ & EPOLLOUT) == 0) {
+    corked_ = true;
+    thread_.flush_soon(shared_from_this());
+  } else {
+    check_watermarks();
+  }
+}
+
+void stream_connection::flush() {
+  if (!corked_)
+    return;
+  corked_ = false;
+  if (state_ != state::closed)
+    on_writable();
 }
 
 void stream_connection::on_writable() {

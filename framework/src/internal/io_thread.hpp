@@ -60,6 +60,11 @@ public:
   /// Number of open connections, readable from any thread.
   std::atomic<size_t> open_count{0};
 
+  /// Queues `conn` to send what it wrote once the current burst of work is done: writes made by
+  /// actors in one burst (a fan-out writes one line to each of many mailboxes) leave in one
+  /// system call per connection instead of one per write.
+  void flush_soon(std::shared_ptr<stream_connection> conn);
+
   /// Changes the epoll events watched on `fd` for connection `id` from `before` to `after`
   /// (level-triggered; 0 means not watched).
   void watch(int fd, uint64_t id, uint32_t before, uint32_t after);
@@ -69,6 +74,7 @@ private:
   void run_ready_jobs();
   void arm_poller();
   void on_poller_ready();
+  void flush_all();
 
   /// The poller: a level-triggered epoll set of this thread's sockets, itself watched by Asio. A
   /// ready batch costs one epoll_wait, and a socket stays registered for reading for its lifetime
@@ -80,6 +86,11 @@ private:
   std::vector<caf::resumable*> ready_;
   bool collecting_ = false;
   std::optional<asio::posix::stream_descriptor> poller_;
+
+  /// Connections with corked writes, and whether a flush is already posted.
+  std::vector<std::shared_ptr<stream_connection>> to_flush_;
+  std::vector<std::shared_ptr<stream_connection>> flushing_;
+  bool flush_posted_ = false;
 
   static thread_local io_thread* current_;
   size_t index_;

@@ -44,6 +44,9 @@ public:
   /// The poller saw `events` (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR) on the socket.
   void on_events(uint32_t events);
 
+  /// Sends what was written since the last flush (see `io_thread::flush_soon`).
+  void flush();
+
 private:
   enum class state : uint8_t { open, closing, closed };
 
@@ -76,6 +79,7 @@ private:
   uint32_t low_water_ = default_low_water_mark;
   uint32_t interest_ = 0;  ///< epoll events registered with the poller
   state state_ = state::open;
+  bool corked_ = false;  ///< written bytes wait for this burst's flush
   bool read_paused_ = false;
   bool read_eof_ = false;
   bool producer_paused_ = false;
