@@ -3,8 +3,8 @@
 //     each says L lines at once; it ends when every client heard the (N-1)*L lines of the others.
 //     Prints {"deliveries", "seconds", "deliveries_per_s"}.
 //   subscribe mode: N Redis clients SUBSCRIBE to a channel, print "ready" once all are
-//     subscribed, then count the messages pushed to them for --duration seconds.
-//     Prints {"messages", "seconds", "messages_per_s"}.
+//     subscribed, then count the messages pushed to them until none came for --idle seconds.
+//     Prints {"messages", "seconds" (first to last message), "messages_per_s"}.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -143,7 +143,8 @@ int run_chat(uint16_t port, size_t conns, size_t lines, double timeout) {
   return 0;
 }
 
-int run_subscribe(uint16_t port, size_t conns, const std::string& channel, double duration) {
+int run_subscribe(uint16_t port, size_t conns, const std::string& channel, double duration,
+                  double idle) {
   std::vector<int> fds;
   for (size_t i = 0; i < conns; ++i) {
     fds.push_back(connect_to(port));
@@ -167,15 +168,29 @@ int run_subscribe(uint16_t port, size_t conns, const std::string& channel, doubl
     }
     t.erase(0, t.size() > marker.size() ? t.size() - marker.size() : 0);
   };
+  // Counts until no message came for `idle` seconds (after the first), or `duration` passed.
+  clock_type::time_point first{}, last{};
+  size_t seen = 0;
   auto start = clock_type::now();
-  pump(fds, count, [] { return false; },
+  auto idle_for = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(idle));
+  pump(fds,
+       [&](size_t i, std::string_view data) {
+         count(i, data);
+         if (messages != seen) {
+           seen = messages;
+           last = clock_type::now();
+           if (first == clock_type::time_point{})
+             first = last;
+         }
+       },
+       [&] { return first != clock_type::time_point{} && clock_type::now() - last > idle_for; },
        start + std::chrono::duration_cast<clock_type::duration>(
                  std::chrono::duration<double>(duration)));
-  double secs = std::chrono::duration<double>(clock_type::now() - start).count();
+  double secs = std::chrono::duration<double>(last - first).count();
   for (int fd : fds)
     ::close(fd);
   std::printf("{\"messages\": %zu, \"seconds\": %.4f, \"messages_per_s\": %.0f}\n", messages, secs,
-              static_cast<double>(messages) / secs);
+              secs > 0 ? static_cast<double>(messages) / secs : 0.0);
   return 0;
 }
 
@@ -189,7 +204,8 @@ int main(int argc, char** argv) {
   size_t lines = 100;
   double timeout = 60;
   std::string channel = "news";
-  double duration = 5;
+  double duration = 60;
+  double idle = 1;
   app.add_option("--mode", mode, "chat or subscribe")
     ->check(CLI::IsMember({"chat", "subscribe"}))
     ->capture_default_str();
@@ -199,12 +215,14 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout, "Chat mode: give up after this many seconds")
     ->capture_default_str();
   app.add_option("--channel", channel, "Subscribe mode: the channel")->capture_default_str();
-  app.add_option("--duration", duration, "Subscribe mode: seconds to count messages")
+  app.add_option("--duration", duration, "Subscribe mode: count messages at most this long")
+    ->capture_default_str();
+  app.add_option("--idle", idle, "Subscribe mode: stop after this many seconds without a message")
     ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     return mode == "chat" ? run_chat(port, conns, lines, timeout)
-                          : run_subscribe(port, conns, channel, duration);
+                          : run_subscribe(port, conns, channel, duration, idle);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ply-fanout: %s\n", e.what());
     return 2;
