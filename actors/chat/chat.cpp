@@ -13,6 +13,7 @@
 #include <ply/cluster.hpp>
 #include <ply/line_receiver.hpp>
 #include <ply/services.hpp>
+#include <ply/trace.hpp>
 
 #include "clustered_server.hpp"
 
@@ -317,7 +318,9 @@ public:
           users_.erase(u);
         announce(room, name + " has left the channel.");
       },
-      [this](relay_atom, const std::string& room, const std::string& line) {
+      [this](relay_atom, const std::string& room, const std::string& line,
+             const std::string& cause_node, uint64_t cause) {
+        trace::caused_by({cause_node, cause});
         deliver(room, line, caf::actor_addr{});
       },
       [this](private_atom, const std::string& to, const std::string& line) {
@@ -486,8 +489,9 @@ private:
   void say(const std::string& room, const std::string& text) {
     auto line = with_crlf(text);
     deliver(room, line, current_sender_addr());
+    auto ctx = trace::current();
     for (auto& [addr, p] : peers_)
-      send(p.hub, relay_atom::value, room, line);
+      send(p.hub, relay_atom::value, room, line, ctx.node, ctx.event);
   }
 
   /// Queues `line` for this node's members of `room`, except `except`.

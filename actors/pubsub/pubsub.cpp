@@ -14,6 +14,7 @@
 #include <ply/line_framer.hpp>
 #include <ply/protocol.hpp>
 #include <ply/services.hpp>
+#include <ply/trace.hpp>
 
 #include "clustered_server.hpp"
 #include "pubsub/resp.hpp"
@@ -342,10 +343,11 @@ public:
       },
       [this](pub_atom, uint64_t ticket, const std::string& channel, const std::string& payload) {
         auto n = deliver(channel, payload);
+        auto ctx = trace::current();
         for (auto& [addr, p] : peers_) {
           auto theirs = p.receivers(channel);
           if (theirs > 0) {
-            send(p.hub, relay_atom::value, channel, payload);
+            send(p.hub, relay_atom::value, channel, payload, ctx.node, ctx.event);
             n += theirs;
           }
         }
@@ -375,7 +377,9 @@ public:
         if ((counts[name] += delta) <= 0)
           counts.erase(name);
       },
-      [this](relay_atom, const std::string& channel, const std::string& payload) {
+      [this](relay_atom, const std::string& channel, const std::string& payload,
+             const std::string& cause_node, uint64_t cause) {
+        trace::caused_by({cause_node, cause});
         deliver(channel, payload);
       },
     };

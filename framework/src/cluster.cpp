@@ -23,6 +23,7 @@
 #include "ply/error.hpp"
 #include "ply/reactor.hpp"
 #include "ply/time.hpp"
+#include "ply/trace.hpp"
 
 namespace ply {
 
@@ -226,6 +227,7 @@ private:
     if (added) {
       monitor(member);
       spdlog::info("cluster {}: node {} joined ({} linked)", node_, endpoint, peers_.size());
+      trace::record("node", "\"state\":\"up\",\"peer\":" + trace::quote(endpoint));
       // Membership spreads: the others meet the newcomer (a no-op for those who know it).
       for (auto& [addr, other] : peers_)
         if (addr != member.address())
@@ -255,6 +257,8 @@ private:
     peers_.erase(i);
     spdlog::warn("cluster {}: node {} is gone ({}); {} linked", node_, p.endpoint,
                  system().render(m.reason), peers_.size());
+    trace::record("node", "\"state\":\"down\",\"peer\":" + trace::quote(p.endpoint) +
+                            ",\"reason\":" + trace::quote(system().render(m.reason)));
     for (auto& [name, theirs] : p.services) {
       auto mine = local_.find(name);
       if (mine != local_.end())
@@ -359,6 +363,7 @@ void cluster_service::start_service(reactor& r) {
   }
   port_ = *port;
   node_ = advertise + ":" + std::to_string(port_);
+  trace::set_node(node_);
   caf::anon_send(member_, start_atom::value, node_);
   spdlog::info("cluster: node {} listening on {}:{}{}", node_, interface, port_,
                tls ? " (TLS)" : "");

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ply/testing/unhandled_failures.hpp"
+#include "ply/trace.hpp"
 
 namespace ply {
 
@@ -37,6 +38,7 @@ namespace detail {
 void report_unhandled(const failure& f) {
   auto text = f.traceback();
   spdlog::error("unhandled failure in a deferred: {}", text);
+  trace::record("deferred", "\"state\":\"unhandled\",\"what\":" + trace::quote(f.message()));
   std::lock_guard<std::mutex> guard{unhandled_mtx};
   ++unhandled_total;
   unhandled_log.push_back(std::move(text));
@@ -65,6 +67,10 @@ void deferred_state::fire(step_result r) {
   }
   called = true;
   timeout.cancel();
+  if (trace::on())
+    trace::record("deferred", r.kind() == step_result::fail
+                                ? "\"state\":\"failed\",\"what\":" + trace::quote(r.err().message())
+                                : std::string{"\"state\":\"fired\""});
   apply(std::move(r));
   run();
 }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "internal/atoms.hpp"
+#include "internal/trace_hooks.hpp"
 #include "ply/error.hpp"
 
 namespace ply {
@@ -31,7 +32,17 @@ factory::factory() : caf::event_based_actor(detail::take_actor_config()) {
 factory::~factory() = default;
 
 void factory::on_exit() {
+  trace::detail::on_exit(this, name(), fail_state());
   protocols_.clear();
+}
+
+void factory::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
+  trace::detail::on_enqueue(this, *what);
+  caf::event_based_actor::enqueue(std::move(what), host);
+}
+
+caf::invoke_message_result factory::consume(caf::mailbox_element& x) {
+  return trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
 }
 
 void factory::start_factory() {
@@ -79,6 +90,12 @@ void factory::handle_connection(transport_ptr t) {
   }
   monitor(p);
   protocols_.emplace(p.address(), t);
+  if (trace::on()) {
+    trace::record("conn_made", "\"conn\":" + std::to_string(t->id()) + ",\"actor\":" +
+                                 std::to_string(p.id()) + ",\"peer\":" +
+                                 trace::quote(peer.to_string()) + ",\"local\":" +
+                                 trace::quote(t->host().to_string()));
+  }
   // connection_made is queued before the transport starts reading, so it comes first.
   send(p, detail::made_atom::value, t, caf::actor_cast<caf::actor>(this));
   t->attach(p);
@@ -87,6 +104,7 @@ void factory::handle_connection(transport_ptr t) {
 }
 
 caf::behavior factory::make_behavior() {
+  trace::detail::on_spawn(this, name(), 0);
   caf::message_handler framework{
     [this](detail::start_atom, detail::reactor_ref r) {
       reactor_ = r.ptr;

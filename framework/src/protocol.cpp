@@ -1,5 +1,7 @@
 #include "ply/protocol.hpp"
 
+#include "internal/trace_hooks.hpp"
+
 #include <cxxabi.h>
 
 #include <caf/send.hpp>
@@ -112,6 +114,7 @@ caf::message_handler protocol::framework_handlers() {
     [this](detail::made_atom, transport_ptr& t, caf::actor& f) {
       transport_ = std::move(t);
       factory_ = std::move(f);
+      trace::detail::on_spawn(this, name(), factory_ ? factory_.id() : 0);
       connection_made();
     },
     [this](detail::data_atom, bytes& data) {
@@ -145,7 +148,17 @@ caf::behavior protocol::make_behavior() {
   return framework_handlers();
 }
 
+void protocol::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
+  trace::detail::on_enqueue(this, *what);
+  caf::event_based_actor::enqueue(std::move(what), host);
+}
+
+caf::invoke_message_result protocol::consume(caf::mailbox_element& x) {
+  return trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
+}
+
 void protocol::on_exit() {
+  trace::detail::on_exit(this, name(), fail_state());
   if (transport_ && !lost_) {
     spdlog::debug("[{}] protocol actor ended before its connection: aborting it", log_prefix());
     transport_->abort_connection();

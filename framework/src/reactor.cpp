@@ -1,5 +1,7 @@
 #include "ply/reactor.hpp"
 
+#include "internal/trace_hooks.hpp"
+
 #include <algorithm>
 #include <csignal>
 #include <sys/stat.h>
@@ -605,8 +607,13 @@ delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
   };
   auto guard = std::make_shared<cancel_if_dropped>(st);
   timer->async_wait([guard, timer](const boost::system::error_code& ec) {
-    if (!ec)
-      guard->st->fire();
+    if (ec)
+      return;
+    // What the call does is caused by the timer.
+    auto id = trace::record("timer", "");
+    auto outer = trace::detail::exchange_current(id);
+    guard->st->fire();
+    trace::detail::exchange_current(outer);
   });
   // Weak: a handle may outlive the reactor; the pending wait owns the timer.
   st->on_cancel = [weak = std::weak_ptr<asio::steady_timer>{timer}] {

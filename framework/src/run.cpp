@@ -1,5 +1,7 @@
 #include "ply/run.hpp"
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include <caf/actor_system.hpp>
@@ -11,6 +13,7 @@
 #include "ply/error.hpp"
 #include "ply/log.hpp"
 #include "ply/reactor.hpp"
+#include "ply/trace.hpp"
 
 namespace ply {
 
@@ -22,6 +25,9 @@ command_line::command_line(std::string name, std::string description)
   app_.add_option("--reactor-threads", reactor_threads, "Number of reactor threads")
     ->capture_default_str()
     ->check(CLI::Range(1, 64));
+  app_.add_option("--trace", trace_file,
+                  "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "
+                  "PLY_TRACE=FILE");
 }
 
 int run(int argc, char** argv, setup_function setup) {
@@ -39,6 +45,15 @@ int run(int argc, char** argv, command_line& cli, setup_function setup) {
   if (!log::setup(cli.log_level)) {
     std::cerr << "unknown log level '" << cli.log_level << "'\n";
     return 2;
+  }
+  auto trace_path = trace::path_from(cli.trace_file);
+  if (!trace_path.empty()) {
+    std::string why;
+    auto node = cli.app().get_name() + ":" + std::to_string(::getpid());
+    if (!trace::start(trace_path, node.substr(node.find_last_of('/') + 1), &why)) {
+      std::cerr << why << "\n";
+      return 2;
+    }
   }
   caf::actor_system_config cfg;
   cfg.add_error_category(caf::atom("ply"), [](uint8_t code, caf::atom_value, const caf::message& ctx) {
@@ -62,6 +77,7 @@ int run(int argc, char** argv, command_line& cli, setup_function setup) {
     }
     rc = r.run();
   }
+  trace::stop();
   spdlog::default_logger()->flush();
   return rc;
 }

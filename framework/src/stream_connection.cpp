@@ -1,5 +1,7 @@
 #include "internal/stream_connection.hpp"
 
+#include "internal/trace_hooks.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/un.h>
@@ -163,6 +165,10 @@ void stream_connection::on_writable() {
     return;
   }
   woff_ += static_cast<size_t>(n);
+  if (trace::on() && n > 0)
+    trace::record("bytes_out", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
+                                 std::to_string(protocol_ ? protocol_.id() : 0) +
+                                 ",\"n\":" + std::to_string(n));
   if (queued() == 0) {
     wbuf_.clear();
     wbuf_.shrink_to_fit();
@@ -182,10 +188,14 @@ void stream_connection::check_watermarks() {
   if (!producer_paused_ && queued() > high_water_) {
     producer_paused_ = true;
     spdlog::debug("[conn {}] write buffer at {} bytes: pausing the producer", id_, queued());
+    trace::record("flow", "\"conn\":" + std::to_string(id_) + ",\"state\":\"paused\",\"queued\":" +
+                            std::to_string(queued()));
     deliver(caf::make_message(pause_atom::value));
   } else if (producer_paused_ && queued() <= low_water_) {
     producer_paused_ = false;
     spdlog::debug("[conn {}] write buffer at {} bytes: resuming the producer", id_, queued());
+    trace::record("flow", "\"conn\":" + std::to_string(id_) + ",\"state\":\"resumed\",\"queued\":" +
+                            std::to_string(queued()));
     deliver(caf::make_message(resume_atom::value));
   }
 }
@@ -248,6 +258,7 @@ uint64_t stream_connection::id() const {
 void stream_connection::attach(caf::actor protocol) {
   on_thread([this, protocol = std::move(protocol)]() mutable {
     protocol_ = std::move(protocol);
+    protocol_id_ = protocol_.id();
     if (state_ == state::closed)
       send_lost(close_reason_);
     else
@@ -270,6 +281,17 @@ void stream_connection::on_readable() {
     read_eof_ = true;
     update_interest();
     send_lost(make_error(errc::connection_done, "connection closed by peer"));
+    return;
+  }
+  if (trace::on()) {
+    // The bytes are the cause of the message that carries them.
+    auto id = trace::record("bytes_in", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
+                                          std::to_string(protocol_ ? protocol_.id() : 0) +
+                                          ",\"n\":" + std::to_string(n));
+    auto outer = trace::detail::exchange_current(id);
+    deliver(caf::make_message(data_atom::value,
+                              bytes{thread_.read_buffer.get(), static_cast<size_t>(n)}));
+    trace::detail::exchange_current(outer);
     return;
   }
   deliver(caf::make_message(data_atom::value,
@@ -301,6 +323,10 @@ void stream_connection::close(caf::error reason, bool graceful) {
   wbuf_.shrink_to_fit();
   woff_ = 0;
   close_reason_ = reason;
+  if (trace::on())
+    trace::record("conn_lost", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
+                                 std::to_string(protocol_id_) +
+                                 ",\"reason\":" + trace::quote(describe(reason)));
   send_lost(std::move(reason));
   thread_.open_count.fetch_sub(1, std::memory_order_relaxed);
   // Last: this may drop the final owning reference to *this.

@@ -20,6 +20,7 @@
 
 #include <ply/plugin.hpp>
 #include <ply/reactor.hpp>
+#include <ply/trace.hpp>
 
 #include "builtin_plugins.hpp"
 #include "config.hpp"
@@ -45,6 +46,7 @@ struct options {
   std::vector<std::string> plugin_paths;
   double stop_timeout = 5.0;
   std::string control;
+  std::string trace;
   bool version = false;
 };
 
@@ -158,6 +160,9 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--control", opts.control,
                  "Serve a control endpoint here ('stats' answers JSON: connections, services, ...)");
+  app.add_option("--trace", opts.trace,
+                 "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "
+                 "PLY_TRACE=FILE");
   app.require_subcommand(0, 1);
   std::map<std::string, ply::service_builder> builders;
   for (auto& p : reg.all()) {
@@ -244,6 +249,11 @@ int main(int argc, char** argv) {
     die(e.what());
   }
 
+  if (auto path = ply::trace::path_from(opts.trace); !path.empty()) {
+    std::string why;
+    if (!ply::trace::start(path, app_name + ":" + std::to_string(::getpid()), &why))
+      die(why);
+  }
   caf::actor_system_config cfg;
   cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::seconds(1)});
   root->configure(cfg);
@@ -285,6 +295,7 @@ int main(int argc, char** argv) {
     plyd::report_ready();
     rc = r.run();
   }
+  ply::trace::stop();
   spdlog::info("plyd stopped");
   spdlog::default_logger()->flush();
   return rc;

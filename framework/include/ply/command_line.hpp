@@ -33,6 +33,8 @@ public:
 
   std::string log_level = "info";
   size_t reactor_threads = 1;
+  /// Where to record a trace (`--trace FILE`, else `PLY_TRACE`); empty for none.
+  std::string trace_file;
 
 private:
   CLI::App app_;

@@ -68,7 +68,13 @@ public:
   template <class P, class... Ts>
   static factory_maker for_protocol(Ts... xs);
 
+  /// Traces the message when tracing is on (`ply/trace.hpp`), then enqueues it as CAF does.
+  void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) override;
+
 protected:
+  /// Traces the handling when tracing is on, then handles the message as CAF does.
+  caf::invoke_message_result consume(caf::mailbox_element& x) override;
+
   caf::behavior make_behavior() final;
 
   /// Lets go of the transports of protocol actors still alive.

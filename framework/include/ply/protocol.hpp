@@ -60,7 +60,13 @@ public:
 
   const char* name() const override;
 
+  /// Traces the message when tracing is on (`ply/trace.hpp`), then enqueues it as CAF does.
+  void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) override;
+
 protected:
+  /// Traces the handling when tracing is on, then handles the message as CAF does.
+  caf::invoke_message_result consume(caf::mailbox_element& x) override;
+
   caf::behavior make_behavior() override;
 
   /// An actor that ends without its connection having ended (it quit, or was killed) aborts the

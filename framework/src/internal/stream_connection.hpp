@@ -73,6 +73,7 @@ private:
   address peer_;
   address host_;
   caf::actor protocol_;
+  uint64_t protocol_id_ = 0;  ///< for traces, also after protocol_ is let go
   std::string wbuf_;
   size_t woff_ = 0;
   uint32_t high_water_ = default_high_water_mark;

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ply::trace {
+
+/// Schema version written in every trace's first record (see tools/trace/SCHEMA.md).
+constexpr int schema_version = 1;
+
+/// Starts recording to `path` (JSON lines, one event a line), naming this process `node` in every
+/// event. A background thread writes; recording never blocks an actor: when the writer falls
+/// behind, events are dropped and a `dropped` record says how many. Returns false (with a one-line
+/// reason in `error`) when the file cannot be opened.
+bool start(const std::string& path, const std::string& node, std::string* error = nullptr);
+
+/// Flushes what is recorded and stops. Called again or without `start`, it does nothing.
+void stop();
+
+/// Whether recording is on: every recording point checks this first, so a process that does not
+/// trace pays one relaxed atomic load per event.
+bool on();
+
+/// Renames this process in the events that follow (a cluster node learns its name late).
+void set_node(const std::string& node);
+
+/// The trace path from `--trace` or, when that is empty, the `PLY_TRACE` environment variable.
+std::string path_from(const std::string& option);
+
+/// An event id that crosses nodes: the node's name and the event's number there. Cluster messages
+/// carry one so a chain can be followed from one node's trace into another's.
+struct context {
+  std::string node;
+  uint64_t event = 0;
+};
+
+/// The event being handled on this thread (empty when none): the cause of what is sent now.
+context current();
+
+/// Inside a handler: the message being handled was caused by `cause` on another node.
+void caused_by(const context& cause);
+
+/// Records a framework event with free-form fields already in JSON (`"key": value, ...`).
+/// Returns the event's id (0 when off). For ply's own recording points and for user code that
+/// wants its own events in the trace.
+uint64_t record(const char* kind, const std::string& json_fields);
+
+/// Escapes `s` as a JSON string, quotes included.
+std::string quote(const std::string& s);
+
+} // namespace ply::trace

@@ -1,0 +1,241 @@
+#include "ply/trace.hpp"
+
+#include "internal/trace_hooks.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ply::trace {
+
+namespace {
+
+/// Events waiting for the writer, at most this many; beyond it they are dropped and counted.
+constexpr size_t max_queued = 1 << 20;
+
+struct recorder {
+  std::atomic<bool> on{false};
+  std::atomic<uint64_t> next_id{0};
+  std::chrono::steady_clock::time_point start;
+  std::mutex mtx;  // guards everything below
+  std::condition_variable wake;
+  std::vector<std::string> queue;
+  uint64_t dropped = 0;
+  bool stopping = false;
+  std::string node;
+  std::string node_json;  // quote(node), ready to paste
+  FILE* out = nullptr;
+  std::thread writer;
+
+  void run() {
+    std::vector<std::string> batch;
+    std::unique_lock<std::mutex> guard{mtx};
+    for (;;) {
+      wake.wait(guard, [this] { return stopping || !queue.empty() || dropped > 0; });
+      batch.swap(queue);
+      auto lost = std::exchange(dropped, 0);
+      auto done = stopping;
+      guard.unlock();
+      for (auto& line : batch)
+        std::fwrite(line.data(), 1, line.size(), out);
+      batch.clear();
+      if (lost > 0) {
+        auto line = "{\"id\":" + std::to_string(++next_id) + ",\"t\":" + std::to_string(now()) +
+                    ",\"node\":" + node_json + ",\"ev\":\"dropped\",\"count\":" +
+                    std::to_string(lost) + "}\n";
+        std::fwrite(line.data(), 1, line.size(), out);
+      }
+      std::fflush(out);
+      guard.lock();
+      if (done && queue.empty())
+        return;
+    }
+  }
+
+  int64_t now() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                start)
+      .count();
+  }
+};
+
+recorder& rec() {
+  static recorder r;
+  return r;
+}
+
+thread_local uint64_t current_event = 0;
+
+} // namespace
+
+std::string quote(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+bool start(const std::string& path, const std::string& node, std::string* error) {
+  auto& r = rec();
+  stop();
+  auto* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    if (error != nullptr)
+      *error = "cannot write trace file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> guard{r.mtx};
+    r.out = f;
+    r.stopping = false;
+    r.dropped = 0;
+    r.queue.clear();
+    r.node = node;
+    r.node_json = quote(node);
+    r.start = std::chrono::steady_clock::now();
+    r.next_id = 0;
+  }
+  auto unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  auto meta = "{\"id\":0,\"t\":0,\"node\":" + r.node_json +
+              ",\"ev\":\"meta\",\"schema\":" + std::to_string(schema_version) +
+              ",\"pid\":" + std::to_string(::getpid()) +
+              ",\"start_unix_ns\":" + std::to_string(unix_ns) + "}\n";
+  std::fwrite(meta.data(), 1, meta.size(), f);
+  r.writer = std::thread{[&r] { r.run(); }};
+  r.on.store(true, std::memory_order_release);
+  return true;
+}
+
+void stop() {
+  auto& r = rec();
+  if (!r.writer.joinable())
+    return;
+  r.on.store(false, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> guard{r.mtx};
+    r.stopping = true;
+  }
+  r.wake.notify_one();
+  r.writer.join();
+  std::fclose(r.out);
+  r.out = nullptr;
+}
+
+bool on() {
+  return rec().on.load(std::memory_order_relaxed);
+}
+
+void set_node(const std::string& node) {
+  auto& r = rec();
+  std::lock_guard<std::mutex> guard{r.mtx};
+  r.node = node;
+  r.node_json = quote(node);
+}
+
+std::string path_from(const std::string& option) {
+  if (!option.empty())
+    return option;
+  if (auto* env = std::getenv("PLY_TRACE"))
+    return env;
+  return {};
+}
+
+context current() {
+  if (current_event == 0)
+    return {};
+  auto& r = rec();
+  std::lock_guard<std::mutex> guard{r.mtx};
+  return context{r.node, current_event};
+}
+
+void caused_by(const context& cause) {
+  if (!on() || cause.event == 0 || current_event == 0)
+    return;
+  record("link", "\"event\":" + std::to_string(current_event) + ",\"cause_node\":" +
+                   quote(cause.node) + ",\"cause\":" + std::to_string(cause.event));
+}
+
+uint64_t record(const char* kind, const std::string& json_fields) {
+  auto& r = rec();
+  if (!r.on.load(std::memory_order_relaxed))
+    return 0;
+  auto id = ++r.next_id;
+  trace::detail::emit(id, r.now(), kind, json_fields);
+  return id;
+}
+
+namespace detail {
+
+uint64_t exchange_current(uint64_t event) {
+  return std::exchange(current_event, event);
+}
+
+uint64_t next_id() {
+  return ++rec().next_id;
+}
+
+int64_t now_ns() {
+  return rec().now();
+}
+
+void emit(uint64_t id, int64_t t, const char* kind, const std::string& json_fields) {
+  auto& r = rec();
+  std::string line;
+  line.reserve(80 + json_fields.size());
+  line += "{\"id\":";
+  line += std::to_string(id);
+  line += ",\"t\":";
+  line += std::to_string(t);
+  line += ",\"node\":";
+  {
+    std::lock_guard<std::mutex> guard{r.mtx};
+    line += r.node_json;
+    line += ",\"ev\":\"";
+    line += kind;
+    line += '"';
+    if (!json_fields.empty()) {
+      line += ',';
+      line += json_fields;
+    }
+    line += "}\n";
+    if (r.queue.size() >= max_queued) {
+      ++r.dropped;
+    } else {
+      r.queue.push_back(std::move(line));
+      if (r.queue.size() == 1)
+        r.wake.notify_one();
+    }
+  }
+}
+
+} // namespace detail
+
+} // namespace ply::trace

@@ -1,0 +1,142 @@
+#include "internal/trace_hooks.hpp"
+
+#include <cxxabi.h>
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include <caf/abstract_actor.hpp>
+#include <caf/actor_control_block.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/type_erased_tuple.hpp>
+#include <caf/type_nr.hpp>
+
+#include "ply/error.hpp"
+
+namespace ply::trace::detail {
+
+namespace {
+
+struct pending_send {
+  uint64_t id;
+  int64_t t;
+};
+
+/// Send events of messages still in a mailbox, by mailbox element.
+std::mutex pending_mtx;
+std::unordered_map<const caf::mailbox_element*, pending_send> pending;
+
+/// What a message is called in a trace: its first atom, else its first element's type.
+std::string message_name(const caf::type_erased_tuple& c) {
+  if (c.size() == 0)
+    return "()";
+  auto nr = c.type_nr(0);
+  if (nr == caf::type_nr<caf::atom_value>::value)
+    return to_string(c.get_as<caf::atom_value>(0));
+  if (nr != 0)
+    return caf::numbered_type_names[nr - 1];
+  auto* info = c.type(0).second;
+  if (info == nullptr)
+    return "?";
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name{
+    abi::__cxa_demangle(info->name(), nullptr, nullptr, &status), std::free};
+  return status == 0 && name ? name.get() : info->name();
+}
+
+/// Payload bytes: the sizes of string elements (ply's bytes and lines), 8 for anything else.
+size_t message_size(const caf::type_erased_tuple& c) {
+  size_t n = 0;
+  for (size_t i = 0; i < c.size(); ++i)
+    n += c.type_nr(i) == caf::type_nr<std::string>::value ? c.get_as<std::string>(i).size() : 8;
+  return n;
+}
+
+/// The name an actor goes by in traces: its `name()`, or its class when that is the default.
+std::string actor_type(const caf::abstract_actor* self, const char* name) {
+  std::string n = name;
+  if (n != "ply.protocol" && n != "ply.factory")
+    return n;
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> dm{
+    abi::__cxa_demangle(typeid(*self).name(), nullptr, nullptr, &status), std::free};
+  if (status != 0 || !dm)
+    return n;
+  std::string cls = dm.get();
+  const std::string hosted = "ply::detail::hosted<";
+  if (cls.rfind(hosted, 0) == 0 && cls.back() == '>')
+    cls = cls.substr(hosted.size(), cls.size() - hosted.size() - 1);
+  return cls;
+}
+
+std::string sender_fields(const caf::mailbox_element& e, const caf::abstract_actor* self) {
+  if (!e.sender)
+    return "\"from\":0";
+  auto out = "\"from\":" + std::to_string(e.sender->id());
+  if (e.sender->node() != self->node())
+    out += ",\"from_node\":" + quote(to_string(e.sender->node()));
+  return out;
+}
+
+} // namespace
+
+void on_enqueue(const caf::abstract_actor* self, const caf::mailbox_element& e) {
+  if (!on())
+    return;
+  auto id = next_id();
+  auto t = now_ns();
+  auto cause = exchange_current(0);
+  exchange_current(cause);
+  auto f = describe_message(self, e);
+  if (cause != 0)
+    f += ",\"cause\":" + std::to_string(cause);
+  emit(id, t, "send", f);
+  std::lock_guard<std::mutex> guard{pending_mtx};
+  pending[&e] = pending_send{id, t};
+}
+
+void take_send(const caf::mailbox_element& e, uint64_t& send_id, int64_t& enqueued) {
+  std::lock_guard<std::mutex> guard{pending_mtx};
+  auto i = pending.find(&e);
+  if (i == pending.end())
+    return;
+  send_id = i->second.id;
+  enqueued = i->second.t;
+  pending.erase(i);
+}
+
+std::string describe_message(const caf::abstract_actor* self, const caf::mailbox_element& e) {
+  auto& c = e.content();
+  return "\"actor\":" + std::to_string(self->id()) + "," + sender_fields(e, self) +
+         ",\"msg\":" + quote(message_name(c)) + ",\"size\":" + std::to_string(message_size(c));
+}
+
+void emit_recv(std::string fields, uint64_t id, int64_t start, int64_t handler_ns,
+               uint64_t send_id, int64_t enqueued) {
+  auto f = std::move(fields) + ",\"handler_ns\":" + std::to_string(handler_ns);
+  if (send_id != 0)
+    f += ",\"send\":" + std::to_string(send_id) +
+         ",\"wait_ns\":" + std::to_string(start - enqueued);
+  emit(id, start, "recv", f);
+}
+
+void on_spawn(const caf::abstract_actor* self, const char* type, uint64_t parent) {
+  if (!on())
+    return;
+  record("spawn", "\"actor\":" + std::to_string(self->id()) + ",\"type\":" +
+                    quote(actor_type(self, type)) +
+                    ",\"parent\":" + std::to_string(parent));
+}
+
+void on_exit(const caf::abstract_actor* self, const char* type, const caf::error& reason) {
+  if (!on())
+    return;
+  record("exit", "\"actor\":" + std::to_string(self->id()) + ",\"type\":" +
+                   quote(actor_type(self, type)) +
+                   ",\"reason\":" + quote(reason ? describe(reason) : "normal"));
+}
+
+} // namespace ply::trace::detail

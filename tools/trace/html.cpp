@@ -1,0 +1,168 @@
+// ply-trace html: one self-contained page (no network access) with a zoomable timeline per actor,
+// flow arrows from send to receive, and a sequence diagram.
+#include <map>
+#include <string>
+
+#include "trace_file.hpp"
+
+namespace {
+
+constexpr const char* page_head = R"HTML(<!doctype html>
+<html><head><meta charset="utf-8"><title>ply trace</title>
+<style>
+body { font: 13px sans-serif; margin: 0; color: #222; }
+header { padding: 8px 12px; background: #f0f0f4; border-bottom: 1px solid #ccc; }
+h2 { font-size: 14px; margin: 14px 12px 6px; }
+#timeline, #sequence { margin: 0 12px; border: 1px solid #ddd; overflow: auto; }
+#timeline { height: 420px; cursor: grab; }
+.label { font: 11px monospace; fill: #333; }
+.slice { fill: #4a7bd0; }
+.slice:hover { fill: #e0702a; }
+.flow { stroke: #999; stroke-width: 0.7; fill: none; marker-end: url(#arrow); }
+.life { stroke: #bbb; stroke-dasharray: 3 3; }
+.msg { stroke: #4a7bd0; marker-end: url(#arrow); }
+#status { color: #888; margin-left: 12px; }
+</style></head><body>
+<header><b>ply trace</b> <span id="summary"></span>
+<span id="status">loading</span><br><small>Timeline: wheel zooms, drag pans; hover a slice for
+its message.</small></header>
+<h2>Timeline (one row per actor, grouped by node)</h2><div id="timeline"></div>
+<h2>Sequence (first 300 messages)</h2><div id="sequence"></div>
+<script id="data" type="application/json">)HTML";
+
+constexpr const char* page_tail = R"HTML(</script>
+<script>
+(function () {
+  const status = document.getElementById('status');
+  window.onerror = function (m) { status.textContent = 'error: ' + m; document.body.dataset.status = 'error'; };
+  const data = JSON.parse(document.getElementById('data').textContent);
+  const NS = 'http://www.w3.org/2000/svg';
+  const el = (tag, attrs, parent) => {
+    const e = document.createElementNS(NS, tag);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  };
+  const defs = (svg) => {
+    const d = el('defs', {}, svg);
+    const m = el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5,
+                             markerWidth: 6, markerHeight: 6, orient: 'auto' }, d);
+    el('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#888' }, m);
+  };
+  document.getElementById('summary').textContent =
+    data.actors.length + ' actors, ' + data.slices.length + ' handled messages, ' +
+    data.nodes.length + ' node(s), ' + (data.span / 1e6).toFixed(3) + ' ms';
+
+  // -- timeline --
+  const rowH = 18, labelW = 260, box = document.getElementById('timeline');
+  const width = Math.max(box.clientWidth, 800);
+  let scale = (width - labelW - 20) / Math.max(data.span, 1), offset = 0;
+  const svg = el('svg', { width: width, height: data.actors.length * rowH + 20 }, box);
+  defs(svg);
+  data.actors.forEach((a, i) => {
+    const t = el('text', { x: 4, y: i * rowH + 13, class: 'label' }, svg);
+    t.textContent = a.label;
+  });
+  const plot = el('g', {}, svg);
+  const draw = () => {
+    while (plot.firstChild) plot.removeChild(plot.firstChild);
+    const x = (t) => labelW + (t - offset) * scale;
+    for (const s of data.slices) {
+      const r = el('rect', { x: x(s[1]), y: s[0] * rowH + 3, width: Math.max(1, s[2] * scale),
+                             height: rowH - 6, class: 'slice' }, plot);
+      el('title', {}, r).textContent = s[3] + ' (' + (s[2] / 1e3).toFixed(1) + ' us)';
+    }
+    for (const f of data.flows.slice(0, 2000)) {
+      if (f[0] === f[2]) continue;
+      el('line', { x1: x(f[1]), y1: f[0] * rowH + rowH / 2, x2: x(f[3]),
+                   y2: f[2] * rowH + rowH / 2, class: 'flow' }, plot);
+    }
+  };
+  draw();
+  box.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const at = offset + (ev.offsetX - labelW) / scale;
+    scale *= ev.deltaY < 0 ? 1.25 : 0.8;
+    offset = at - (ev.offsetX - labelW) / scale;
+    draw();
+  });
+  let dragX = null;
+  box.addEventListener('mousedown', (ev) => { dragX = ev.clientX; });
+  window.addEventListener('mouseup', () => { dragX = null; });
+  window.addEventListener('mousemove', (ev) => {
+    if (dragX === null) return;
+    offset -= (ev.clientX - dragX) / scale;
+    dragX = ev.clientX;
+    draw();
+  });
+
+  // -- sequence diagram --
+  const seq = document.getElementById('sequence');
+  const msgs = data.flows.slice(0, 300);
+  const used = [...new Set(msgs.flatMap((f) => [f[0], f[2]]))];
+  const colW = 170, seqSvg = el('svg', { width: Math.max(used.length * colW, 300),
+                                          height: msgs.length * 20 + 50 }, seq);
+  defs(seqSvg);
+  const col = (a) => used.indexOf(a) * colW + colW / 2;
+  used.forEach((a) => {
+    const t = el('text', { x: col(a), y: 14, class: 'label', 'text-anchor': 'middle' }, seqSvg);
+    t.textContent = data.actors[a].label;
+    el('line', { x1: col(a), y1: 20, x2: col(a), y2: msgs.length * 20 + 40, class: 'life' }, seqSvg);
+  });
+  msgs.forEach((f, i) => {
+    const y = 36 + i * 20;
+    el('line', { x1: col(f[0]), y1: y, x2: col(f[2]) + (f[0] === f[2] ? 20 : 0), y2: y,
+                 class: 'msg' }, seqSvg);
+    const t = el('text', { x: (col(f[0]) + col(f[2])) / 2 + 4, y: y - 3, class: 'label' }, seqSvg);
+    t.textContent = f[4];
+  });
+  status.textContent = 'ok';
+  document.body.dataset.status = 'ok';
+})();
+</script></body></html>
+)HTML";
+
+} // namespace
+
+/// Writes the page for `t` into `out`.
+int html_page(const ply_trace::trace& t, std::string& out) {
+  using namespace ply_trace;
+  std::map<actor_key, size_t> index;
+  nlohmann::json actors = nlohmann::json::array();
+  auto actor = [&](const std::string& node, uint64_t id) {
+    auto [i, added] = index.emplace(actor_key{node, id}, index.size());
+    if (added)
+      actors.push_back({{"label", (id == 0 ? std::string{"reactor"}
+                                           : t.type_of({node, id}) + "#" + std::to_string(id)) +
+                                    " @" + node},
+                        {"node", node}});
+    return i->second;
+  };
+  nlohmann::json slices = nlohmann::json::array();
+  nlohmann::json flows = nlohmann::json::array();
+  int64_t span = 0;
+  for (auto& e : t.events) {
+    span = std::max(span, e.t);
+    if (e.ev != "recv")
+      continue;
+    auto to = actor(e.node, e.num("actor"));
+    slices.push_back({to, e.t, e.num("handler_ns"), e.str("msg")});
+    auto from = actor(e.j.value("from_node", e.node), e.num("from"));
+    auto* s = e.num("send") != 0 ? t.find({e.node, e.num("send")}) : nullptr;
+    flows.push_back({from, s != nullptr ? s->t : e.t, to, e.t, e.str("msg")});
+  }
+  nlohmann::json data = {{"actors", actors}, {"slices", slices}, {"flows", flows},
+                         {"nodes", t.nodes}, {"span", span}};
+  // "</" cannot appear inside the script element.
+  auto json = data.dump();
+  std::string safe;
+  safe.reserve(json.size());
+  for (size_t i = 0; i < json.size(); ++i) {
+    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/')
+      safe += "<\\";
+    else
+      safe += json[i];
+  }
+  out = std::string{page_head} + safe + page_tail;
+  return 0;
+}

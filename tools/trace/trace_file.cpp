@@ -1,0 +1,157 @@
+#include "trace_file.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+namespace ply_trace {
+
+namespace {
+
+struct link {
+  event_key recv;
+  event_key cause;
+};
+
+} // namespace
+
+trace load(const std::vector<std::string>& files) {
+  trace out;
+  std::vector<link> links;
+  std::map<std::string, int64_t> offsets;  // node -> ns added to its times
+  for (auto& file : files) {
+    std::ifstream in{file};
+    if (!in) {
+      out.warnings.push_back(file + ": cannot open");
+      continue;
+    }
+    std::string line;
+    size_t number = 0;
+    int64_t start_unix = 0;
+    bool have_meta = false;
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.empty())
+        continue;
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const std::exception&) {
+        out.warnings.push_back(file + ":" + std::to_string(number) +
+                               ": damaged record; the rest of this file is skipped");
+        break;
+      }
+      if (!j.is_object() || !j.contains("ev") || !j.contains("node") || !j.contains("id") ||
+          !j["ev"].is_string() || !j["node"].is_string() || !j["id"].is_number()) {
+        out.warnings.push_back(file + ":" + std::to_string(number) +
+                               ": not a ply trace event; the rest of this file is skipped");
+        break;
+      }
+      event e;
+      e.node = j["node"].get<std::string>();
+      e.id = j["id"].get<uint64_t>();
+      e.ev = j["ev"].get<std::string>();
+      e.t = j.value("t", int64_t{0});
+      e.j = std::move(j);
+      if (e.ev == "meta") {
+        have_meta = true;
+        start_unix = e.j.value("start_unix_ns", int64_t{0});
+        if (e.j.value("schema", 0) != 1)
+          out.warnings.push_back(file + ": schema " + std::to_string(e.j.value("schema", 0)) +
+                                 " (this ply-trace reads schema 1)");
+      }
+      e.t += start_unix;
+      if (std::find(out.nodes.begin(), out.nodes.end(), e.node) == out.nodes.end())
+        out.nodes.push_back(e.node);
+      if (e.ev == "spawn") {
+        actor_key a{e.node, e.num("actor")};
+        out.types[a] = e.str("type");
+        out.parents[a] = e.num("parent");
+      } else if (e.ev == "link") {
+        links.push_back({{e.node, e.num("event")}, {e.str("cause_node"), e.num("cause")}});
+      }
+      out.events.push_back(std::move(e));
+    }
+    if (!have_meta)
+      out.warnings.push_back(file + ": no meta record (times are not aligned with other files)");
+  }
+  // Events renamed mid-run (a cluster node learns its name after it started) keep their ids.
+  for (size_t i = 0; i < out.events.size(); ++i)
+    out.by_key[out.events[i].key()] = i;
+  // Clock offsets between nodes, from the causal links: a receive never precedes its cause.
+  for (int round = 0; round < 4; ++round) {
+    bool changed = false;
+    for (auto& l : links) {
+      auto* r = out.find(l.recv);
+      auto* c = out.find(l.cause);
+      if (r == nullptr || c == nullptr || r->node == c->node)
+        continue;
+      auto tr = r->t + offsets[r->node];
+      auto tc = c->t + offsets[c->node];
+      if (tr < tc) {
+        offsets[r->node] += tc - tr + 1;
+        changed = true;
+      }
+    }
+    if (!changed)
+      break;
+  }
+  for (auto& e : out.events)
+    e.t += offsets[e.node];
+  // One timeline, starting at 0.
+  std::stable_sort(out.events.begin(), out.events.end(),
+                   [](const event& a, const event& b) { return a.t < b.t; });
+  int64_t t0 = out.events.empty() ? 0 : out.events.front().t;
+  for (auto& e : out.events)
+    e.t -= t0;
+  out.by_key.clear();
+  for (size_t i = 0; i < out.events.size(); ++i)
+    out.by_key[out.events[i].key()] = i;
+  for (auto& l : links)
+    out.remote_causes[l.recv] = l.cause;
+  // Effects: the inverse of causes.
+  for (size_t i = 0; i < out.events.size(); ++i)
+    if (auto* c = out.cause_of(out.events[i]))
+      out.effects[c->key()].push_back(i);
+  return out;
+}
+
+const event* trace::cause_of(const event& e) const {
+  if (e.ev == "send" && e.num("cause") != 0)
+    return find({e.node, e.num("cause")});
+  if (e.ev == "recv") {
+    // A message relayed from another node: its link names the cause there.
+    if (auto i = remote_causes.find(e.key()); i != remote_causes.end())
+      if (auto* c = find(i->second))
+        return c;
+    if (e.num("send") != 0)
+      return find({e.node, e.num("send")});
+  }
+  return nullptr;
+}
+
+std::vector<const event*> trace::effects_of(const event& e) const {
+  std::vector<const event*> out;
+  auto i = effects.find(e.key());
+  if (i != effects.end())
+    for (auto idx : i->second)
+      out.push_back(&events[idx]);
+  return out;
+}
+
+bool parse_event_key(const trace& t, const std::string& text, event_key& out) {
+  auto hash = text.rfind('#');
+  try {
+    if (hash == std::string::npos) {
+      if (t.nodes.size() != 1)
+        return false;
+      out = {t.nodes.front(), std::stoull(text)};
+      return true;
+    }
+    out = {text.substr(0, hash), std::stoull(text.substr(hash + 1))};
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+} // namespace ply_trace
