@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <random>
 #include <set>
 
 #include <CLI/CLI.hpp>
@@ -171,6 +172,10 @@ private:
       return;
     }
     dialing_.insert(endpoint);
+    // Two nodes that meet through a third dial each other at once, and CAF may refuse one of
+    // the two links as redundant: a node met that way is dialed a few more times.
+    if (seeds_.count(endpoint) == 0)
+      retries_.emplace(endpoint, 3);
     auto failed = [this, endpoint](const caf::error& e) {
       dialing_.erase(endpoint);
       if (seeds_.count(endpoint) > 0) {
@@ -184,7 +189,9 @@ private:
         delayed_send(this, delay, dial_atom::value, endpoint);
       } else if (auto r = retries_.find(endpoint); r != retries_.end() && r->second > 0) {
         --r->second;
-        delayed_send(this, redial_delay, dial_atom::value, endpoint);
+        // With jitter, so that two nodes do not collide again.
+        auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>{0, 400}(rng_));
+        delayed_send(this, redial_delay / 2 + jitter, dial_atom::value, endpoint);
       } else {
         retries_.erase(endpoint);
         spdlog::info("cluster {}: cannot reach {} ({})", node_, endpoint, system().render(e));
@@ -276,7 +283,8 @@ private:
   std::set<std::string> seeds_;
   std::set<std::string> dialing_;
   std::map<std::string, size_t> failures_;  ///< failed dials of each seed since it last answered
-  std::map<std::string, int> retries_;      ///< dials left for lost peers that are not seeds
+  std::map<std::string, int> retries_;      ///< dials left for peers that are not seeds
+  std::mt19937 rng_{std::random_device{}()};
   std::map<std::string, caf::actor> local_;
   std::map<caf::actor_addr, peer> peers_;
 };

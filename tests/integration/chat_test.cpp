@@ -65,7 +65,7 @@ TEST_CASE("three chat nodes: every line reaches every member exactly once, in or
   REQUIRE(b.chat != 0);
   REQUIRE(c.chat != 0);
   for (auto* n : {&a, &b, &c})
-    REQUIRE(wait_for_log(*n->proc, "rooms now shared with node", 2));
+    REQUIRE(wait_for_log(*n->proc, "rooms now shared with node", 2, 10s));
 
   auto alice = login(a.chat, "alice");
   auto bob = login(b.chat, "bob");

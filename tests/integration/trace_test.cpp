@@ -1,0 +1,143 @@
+// Traces as people use them: record with --trace, then read them with ply-trace.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "../framework/socket_client.hpp"
+#include "process.hpp"
+
+using namespace ply::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string local = "tcp:0:interface=127.0.0.1";
+
+std::string tmp(const std::string& what) {
+  return "/tmp/ply-trace-test-" + std::to_string(::getpid()) + "-" + what;
+}
+
+std::unique_ptr<socket_client> login(uint16_t port, const std::string& name) {
+  auto c = std::make_unique<socket_client>(port);
+  c->read_until("What's your name?\r\n");
+  c->send(name + "\n");
+  c->read_until("Welcome, " + name + "!\r\n");
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("three traced chat nodes: ply-trace follow shows one line from the speaker to every "
+          "listener on every node",
+          "[trace][chat][cluster]") {
+  std::vector<std::string> files{tmp("a.jsonl"), tmp("b.jsonl"), tmp("c.jsonl")};
+  std::vector<std::unique_ptr<process>> nodes;
+  std::vector<uint16_t> chat, cluster;
+  for (size_t i = 0; i < 3; ++i) {
+    std::vector<std::string> argv{bin("plyd"), "--trace", files[i], "chat", "--port", local,
+                                  "--cluster", "tcp:0"};
+    if (i > 0) {
+      argv.push_back("--join");
+      argv.push_back("127.0.0.1:" + std::to_string(cluster[0]));
+    }
+    nodes.push_back(std::make_unique<process>(argv));
+    cluster.push_back(nodes.back()->port(0));
+    chat.push_back(nodes.back()->port(1));
+    REQUIRE(chat.back() != 0);
+  }
+  for (auto& n : nodes) {
+    auto linked = wait_for_log(*n, "rooms now shared with node", 2, 10s);
+    INFO(n->log());
+    REQUIRE(linked);
+  }
+  auto alice = login(chat[0], "alice");
+  auto bob = login(chat[1], "bob");
+  auto carol = login(chat[2], "carol");
+  alice->read_until("carol has joined the channel.\r\n");
+  bob->read_until("carol has joined the channel.\r\n");
+  alice->send("a traced line\n");
+  CHECK_THAT(bob->read_until("\r\n"), Catch::Equals("<alice> a traced line\r\n"));
+  CHECK_THAT(carol->read_until("\r\n"), Catch::Equals("<alice> a traced line\r\n"));
+  for (auto& n : nodes) {
+    n->signal(SIGTERM);
+    CHECK(n->wait() == 0);
+  }
+
+  // The read that carried the line on node a: 14 bytes ("a traced line\n").
+  auto bytes_in = shell(bin("ply-trace") + " filter " + files[0] + " --type bytes_in");
+  std::string found;
+  const std::regex read_of_14{
+    R"re(\{"actor":\d+,"conn":\d+,"ev":"bytes_in","id":(\d+),"n":14,"node":"([^"]+)")re"};
+  for (std::sregex_iterator it(bytes_in.begin(), bytes_in.end(), read_of_14), end; it != end; ++it)
+    found = (*it)[2].str() + "#" + (*it)[1].str();
+  REQUIRE_FALSE(found.empty());
+  auto all = files[0] + " " + files[1] + " " + files[2];
+  auto chain = shell(bin("ply-trace") + " follow " + all + " '" + found + "'");
+  INFO(chain);
+  // Every listener's connection actor, on nodes b and c, handled the line.
+  auto node_b = "127.0.0.1:" + std::to_string(cluster[1]);
+  auto node_c = "127.0.0.1:" + std::to_string(cluster[2]);
+  CHECK(std::regex_search(chain, std::regex{node_b + R"(#\d+  recv  ply\.chat\.connection#\d+@)" +
+                                            node_b + "  ch_line"}));
+  CHECK(std::regex_search(chain, std::regex{node_c + R"(#\d+  recv  ply\.chat\.connection#\d+@)" +
+                                            node_c + "  ch_line"}));
+  // The hubs of b and c got the relay from a's hub.
+  CHECK(std::regex_search(chain, std::regex{node_b + R"(#\d+  recv  ply\.chat\.hub#\d+@)" +
+                                            node_b + "  ch_relay"}));
+
+  // The other views read the same files without trouble.
+  auto summary = shell(bin("ply-trace") + " summary " + all);
+  CHECK_THAT(summary, Catch::Contains("ply.chat.hub") && Catch::Contains("ply.chat.connection"));
+  CHECK_THAT(shell(bin("ply-trace") + " actors " + all),
+             Catch::Contains("node " + node_b) && Catch::Contains("ply.chat.hub"));
+  CHECK_THAT(shell(bin("ply-trace") + " sequence --mermaid " + all),
+             Catch::StartsWith("sequenceDiagram"));
+  auto chrome = tmp("chrome.json");
+  CHECK(shell_status(bin("ply-trace") + " chrome " + all + " -o " + chrome) == 0);
+  CHECK_THAT(shell("head -c 20 " + chrome), Catch::StartsWith("{\"displayTimeUnit\""));
+  auto html = tmp("page.html");
+  CHECK(shell_status(bin("ply-trace") + " html " + all + " -o " + html) == 0);
+  CHECK_THAT(shell("grep -c 'ply.chat.hub' " + html), !Catch::Equals("0\n"));
+  shell("rm -f " + all + " " + chrome + " " + html);
+}
+
+TEST_CASE("ply-trace reads a damaged trace up to the damage, with a warning", "[trace]") {
+  auto file = tmp("echo.jsonl");
+  {
+    process p{{bin("echo_server"), "--port", local, "--trace", file}};
+    auto port = p.port();
+    REQUIRE(port != 0);
+    CHECK(nc(port, "one\\ntwo\\n") == "one\ntwo\n");
+    p.signal(SIGTERM);
+    CHECK(p.wait() == 0);
+  }
+  auto good = shell(bin("ply-trace") + " summary " + file + " 2>&1");
+  CHECK_THAT(good, Catch::Contains("echo") && Catch::Contains("unhandled failures: 0"));
+  CHECK_THAT(good, !Catch::Contains("warning"));
+  // Cut the file in the middle of a record, and add garbage.
+  shell("head -c $(( $(wc -c < " + file + ") / 2 )) " + file + " > " + file + ".cut");
+  shell("printf '\\x00\\xff garbage\\n' >> " + file + ".cut");
+  auto cut = shell(bin("ply-trace") + " summary " + file + ".cut 2>&1; echo rc=$?");
+  CHECK_THAT(cut, Catch::Contains("warning: " + file + ".cut:") &&
+                    Catch::Contains("the rest of this file is skipped"));
+  CHECK_THAT(cut, Catch::Contains("rc=0"));
+  // A file that is not a trace at all.
+  auto other = shell(bin("ply-trace") + " summary /etc/hostname 2>&1; echo rc=$?");
+  CHECK_THAT(other, Catch::Contains("warning") && Catch::Contains("rc=0"));
+  shell("rm -f " + file + " " + file + ".cut");
+}
+
+TEST_CASE("an unwritable trace file is a one-line error and exit code 2", "[trace]") {
+  process p{{bin("echo_server"), "--port", local, "--trace", "/nonexistent/dir/t.jsonl"}};
+  CHECK(p.wait() == 2);
+  CHECK_THAT(p.log(), Catch::Contains("cannot write trace file /nonexistent/dir/t.jsonl"));
+  process d{{bin("plyd"), "--trace", "/nonexistent/dir/t.jsonl", "echo", "--port", local}};
+  CHECK(d.wait() == 2);
+  CHECK_THAT(d.log(), Catch::Contains("cannot write trace file"));
+}
