@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/fmt/fmt.h>
+
 namespace ply::trace {
 
 namespace {
@@ -209,31 +211,22 @@ int64_t now_ns() {
 void emit(uint64_t id, int64_t t, const char* kind, const std::string& json_fields) {
   auto& r = rec();
   std::string line;
-  line.reserve(80 + json_fields.size());
-  line += "{\"id\":";
-  line += std::to_string(id);
-  line += ",\"t\":";
-  line += std::to_string(t);
-  line += ",\"node\":";
-  {
-    std::lock_guard<std::mutex> guard{r.mtx};
-    line += r.node_json;
-    line += ",\"ev\":\"";
-    line += kind;
-    line += '"';
-    if (!json_fields.empty()) {
-      line += ',';
-      line += json_fields;
-    }
-    line += "}\n";
-    if (r.queue.size() >= max_queued) {
-      ++r.dropped;
-    } else {
-      r.queue.push_back(std::move(line));
-      if (r.queue.size() == 1)
-        r.wake.notify_one();
-    }
+  line.reserve(96 + json_fields.size());
+  std::lock_guard<std::mutex> guard{r.mtx};
+  fmt::format_to(std::back_inserter(line), "{{\"id\":{},\"t\":{},\"node\":{},\"ev\":\"{}\"", id, t,
+                 r.node_json, kind);
+  if (!json_fields.empty()) {
+    line += ',';
+    line += json_fields;
   }
+  line += "}\n";
+  if (r.queue.size() >= max_queued) {
+    ++r.dropped;
+    return;
+  }
+  r.queue.push_back(std::move(line));
+  if (r.queue.size() == 1)
+    r.wake.notify_one();
 }
 
 } // namespace detail

@@ -13,6 +13,7 @@
 #include <caf/mailbox_element.hpp>
 #include <caf/type_erased_tuple.hpp>
 #include <caf/type_nr.hpp>
+#include <spdlog/fmt/fmt.h>
 
 #include "ply/error.hpp"
 
@@ -20,12 +21,13 @@ namespace ply::trace::detail {
 
 namespace {
 
+/// What is known of a message between its enqueue and its handling.
 struct pending_send {
-  uint64_t id;
+  uint64_t cause;
   int64_t t;
 };
 
-/// Send events of messages still in a mailbox, by mailbox element.
+/// Messages still in a mailbox, by mailbox element.
 std::mutex pending_mtx;
 std::unordered_map<const caf::mailbox_element*, pending_send> pending;
 
@@ -69,13 +71,15 @@ std::string actor_type(const caf::abstract_actor* self, const char* name) {
   const std::string hosted = "ply::detail::hosted<";
   if (cls.rfind(hosted, 0) == 0 && cls.back() == '>')
     cls = cls.substr(hosted.size(), cls.size() - hosted.size() - 1);
+  while (!cls.empty() && cls.back() == ' ')  // "hosted<x<y> >"
+    cls.pop_back();
   return cls;
 }
 
 std::string sender_fields(const caf::mailbox_element& e, const caf::abstract_actor* self) {
   if (!e.sender)
     return "\"from\":0";
-  auto out = "\"from\":" + std::to_string(e.sender->id());
+  auto out = fmt::format("\"from\":{}", e.sender->id());
   if (e.sender->node() != self->node())
     out += ",\"from_node\":" + quote(to_string(e.sender->node()));
   return out;
@@ -83,44 +87,44 @@ std::string sender_fields(const caf::mailbox_element& e, const caf::abstract_act
 
 } // namespace
 
-void on_enqueue(const caf::abstract_actor* self, const caf::mailbox_element& e) {
+void on_enqueue(const caf::abstract_actor*, const caf::mailbox_element& e) {
   if (!on())
     return;
-  auto id = next_id();
-  auto t = now_ns();
+  // Only remembered here; the receive event carries it (one event per message, not two).
   auto cause = exchange_current(0);
   exchange_current(cause);
-  auto f = describe_message(self, e);
-  if (cause != 0)
-    f += ",\"cause\":" + std::to_string(cause);
-  emit(id, t, "send", f);
+  auto t = now_ns();
   std::lock_guard<std::mutex> guard{pending_mtx};
-  pending[&e] = pending_send{id, t};
+  pending[&e] = pending_send{cause, t};
 }
 
-void take_send(const caf::mailbox_element& e, uint64_t& send_id, int64_t& enqueued) {
+void take_send(const caf::mailbox_element& e, uint64_t& cause, int64_t& enqueued) {
   std::lock_guard<std::mutex> guard{pending_mtx};
   auto i = pending.find(&e);
   if (i == pending.end())
     return;
-  send_id = i->second.id;
+  cause = i->second.cause;
   enqueued = i->second.t;
   pending.erase(i);
 }
 
 std::string describe_message(const caf::abstract_actor* self, const caf::mailbox_element& e) {
   auto& c = e.content();
-  return "\"actor\":" + std::to_string(self->id()) + "," + sender_fields(e, self) +
-         ",\"msg\":" + quote(message_name(c)) + ",\"size\":" + std::to_string(message_size(c));
+  std::string out;
+  fmt::format_to(std::back_inserter(out), "\"actor\":{},{},\"msg\":{},\"size\":{}", self->id(),
+                 sender_fields(e, self), quote(message_name(c)), message_size(c));
+  return out;
 }
 
-void emit_recv(std::string fields, uint64_t id, int64_t start, int64_t handler_ns,
-               uint64_t send_id, int64_t enqueued) {
-  auto f = std::move(fields) + ",\"handler_ns\":" + std::to_string(handler_ns);
-  if (send_id != 0)
-    f += ",\"send\":" + std::to_string(send_id) +
-         ",\"wait_ns\":" + std::to_string(start - enqueued);
-  emit(id, start, "recv", f);
+void emit_recv(std::string fields, uint64_t id, int64_t start, int64_t handler_ns, uint64_t cause,
+               int64_t enqueued) {
+  fmt::format_to(std::back_inserter(fields), ",\"handler_ns\":{}", handler_ns);
+  if (enqueued >= 0)
+    fmt::format_to(std::back_inserter(fields), ",\"sent_ns\":{},\"wait_ns\":{}", enqueued,
+                   start - enqueued);
+  if (cause != 0)
+    fmt::format_to(std::back_inserter(fields), ",\"cause\":{}", cause);
+  emit(id, start, "recv", fields);
 }
 
 void on_spawn(const caf::abstract_actor* self, const char* type, uint64_t parent) {

@@ -141,3 +141,28 @@ TEST_CASE("an unwritable trace file is a one-line error and exit code 2", "[trac
   CHECK(d.wait() == 2);
   CHECK_THAT(d.log(), Catch::Contains("cannot write trace file"));
 }
+
+TEST_CASE("ply-trace html: the page loads in headless Chromium without script errors and shows "
+          "the actors",
+          "[trace]") {
+  auto file = tmp("html.jsonl");
+  {
+    process p{{bin("echo_server"), "--port", local, "--trace", file}};
+    auto port = p.port();
+    REQUIRE(port != 0);
+    CHECK(nc(port, "hi\\n") == "hi\n");
+    p.signal(SIGTERM);
+    CHECK(p.wait() == 0);
+  }
+  auto page = tmp("page.html");
+  REQUIRE(shell_status(bin("ply-trace") + " html " + file + " -o " + page) == 0);
+  // The page reports itself: data-status="ok" once every view rendered, "error" on a script error.
+  auto dom = shell("chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 "
+                   "--dump-dom file://" + page + " 2>/dev/null",
+                   60);
+  CHECK_THAT(dom, Catch::Contains("data-status=\"ok\""));
+  CHECK_THAT(dom, Catch::Contains("echo#"));           // the protocol actor's row
+  CHECK_THAT(dom, Catch::Contains("ply::factory") || Catch::Contains("protocol_factory"));
+  CHECK_THAT(dom, Catch::Contains("class=\"slice\""));  // handled messages on the timeline
+  shell("rm -f " + file + " " + page);
+}

@@ -3,6 +3,7 @@
 # by the same closed-loop load generator at 1, 50 and 500 connections with 64-byte messages.
 # Servers take turns for several rounds (the machine is shared and noisy); the table shows medians.
 #   tools/ply bench echo [--duration S] [--rounds N] [--connections "1 50 500"]
+# PLY_BENCH_SERVERS="ply ply-traced asio" adds echo_server recording a trace (--trace).
 set -euo pipefail
 bin=$1
 shift
@@ -16,7 +17,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift 2 ;;
     --connections) conn_list=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -30,6 +31,8 @@ for round in $(seq 1 "$rounds"); do
   for s in "${servers[@]}"; do
     case $s in
       ply) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
+      ply-traced) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024
+                       --trace "$logdir/echo.trace") ;;
       asio) cmd=("$bin/asio_echo" 0) ;;
       twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
     esac
@@ -66,3 +69,8 @@ for c in $conn_list; do
 done
 echo
 echo "p50 latency at 1 connection, ply / asio: $(ratio "${p50[ply,1]:-0}" "${p50[asio,1]:-0}")"
+if [[ " ${servers[*]} " == *" ply-traced "* ]]; then
+  for c in $conn_list; do
+    echo "throughput with --trace on / off at $c connection(s): $(ratio "${rate[ply-traced,$c]}" "${rate[ply,$c]}")"
+  done
+fi

@@ -40,7 +40,7 @@ std::string describe(const trace& t, const event& e) {
   std::string out = fmt_time(e.t) + "  " + e.node + "#" + std::to_string(e.id) + "  " + e.ev;
   if (e.j.contains("actor"))
     out += "  " + actor_label(t, e.node, e.num("actor"));
-  if (e.ev == "send" || e.ev == "recv") {
+  if (e.ev == "recv") {
     out += "  " + e.str("msg");
     if (e.num("from") != 0)
       out += "  from " + actor_label(t, e.j.value("from_node", e.node), e.num("from"));
@@ -103,10 +103,11 @@ int cmd_summary(const trace& t) {
         if (e.j.contains("wait_ns"))
           s->wait.add(static_cast<double>(e.num("wait_ns")));
       }
-    } else if (e.ev == "send" && e.num("from") != 0 && !e.j.contains("from_node")) {
-      auto [a, ty] = touch({e.node, e.num("from")});
-      ++a.out;
-      ++ty.out;
+      if (e.num("from") != 0) {
+        auto [sa, sty] = touch({e.j.value("from_node", e.node), e.num("from")});
+        ++sa.out;
+        ++sty.out;
+      }
     } else if (e.ev == "bytes_in" || e.ev == "bytes_out") {
       auto [a, ty] = touch({e.node, e.num("actor")});
       auto n = e.num("n");
@@ -224,7 +225,6 @@ int cmd_follow(const trace& t, const std::string& which) {
 
 /// Send/receive pairs, in time order: what a sequence diagram shows.
 struct arrow {
-  const event* send;
   const event* recv;
   std::string from, to;
 };
@@ -239,8 +239,7 @@ std::vector<arrow> arrows(const trace& t, const std::vector<uint64_t>& actors) {
     if (!actors.empty() && std::find(actors.begin(), actors.end(), from) == actors.end() &&
         std::find(actors.begin(), actors.end(), to) == actors.end())
       continue;
-    auto* s = e.num("send") != 0 ? t.find({e.node, e.num("send")}) : nullptr;
-    out.push_back({s, &e, from == 0 ? "reactor@" + e.node : actor_label(t, from_node, from),
+    out.push_back({&e, from == 0 ? "reactor@" + e.node : actor_label(t, from_node, from),
                    actor_label(t, e.node, to)});
   }
   return out;
@@ -298,16 +297,18 @@ nlohmann::json chrome_json(const trace& t) {
       events.push_back({{"ph", "X"}, {"name", e.str("msg")}, {"pid", p}, {"tid", actor},
                         {"ts", us(e.t)}, {"dur", std::max(0.001, us(e.num("handler_ns")))},
                         {"args", {{"event", e.id}, {"wait_us", us(e.num("wait_ns"))}}}});
-      if (e.num("send") != 0)
+      // A flow arrow from the sender's track, when it was sent, to this slice.
+      if (e.j.contains("sent_ns")) {
+        auto from_node = e.j.value("from_node", e.node);
+        auto from = e.num("from");
+        thread_name(from_node, from);
+        auto flow = e.node + "#" + std::to_string(e.id);
+        events.push_back({{"ph", "s"}, {"name", "message"}, {"cat", "message"}, {"id", flow},
+                          {"pid", pid[from_node]}, {"tid", from},
+                          {"ts", us(e.t - static_cast<int64_t>(e.num("wait_ns")))}});
         events.push_back({{"ph", "f"}, {"bp", "e"}, {"name", "message"}, {"cat", "message"},
-                          {"id", e.node + "#" + std::to_string(e.num("send"))}, {"pid", p},
-                          {"tid", actor}, {"ts", us(e.t)}});
-    } else if (e.ev == "send") {
-      auto from = e.num("from");
-      thread_name(e.node, from);
-      events.push_back({{"ph", "s"}, {"name", "message"}, {"cat", "message"},
-                        {"id", e.node + "#" + std::to_string(e.id)}, {"pid", p}, {"tid", from},
-                        {"ts", us(e.t)}});
+                          {"id", flow}, {"pid", p}, {"tid", actor}, {"ts", us(e.t)}});
+      }
     } else if (e.ev != "meta") {
       auto actor = e.num("actor");
       thread_name(e.node, actor);

@@ -116,17 +116,13 @@ trace load(const std::vector<std::string>& files) {
 }
 
 const event* trace::cause_of(const event& e) const {
-  if (e.ev == "send" && e.num("cause") != 0)
-    return find({e.node, e.num("cause")});
-  if (e.ev == "recv") {
-    // A message relayed from another node: its link names the cause there.
-    if (auto i = remote_causes.find(e.key()); i != remote_causes.end())
-      if (auto* c = find(i->second))
-        return c;
-    if (e.num("send") != 0)
-      return find({e.node, e.num("send")});
-  }
-  return nullptr;
+  if (e.ev != "recv")
+    return nullptr;
+  // A message relayed from another node: its link names the cause there.
+  if (auto i = remote_causes.find(e.key()); i != remote_causes.end())
+    if (auto* c = find(i->second))
+      return c;
+  return e.num("cause") != 0 ? find({e.node, e.num("cause")}) : nullptr;
 }
 
 std::vector<const event*> trace::effects_of(const event& e) const {

@@ -15,33 +15,33 @@ uint64_t next_id();
 int64_t now_ns();
 void emit(uint64_t id, int64_t t, const char* kind, const std::string& json_fields);
 
-/// A message is put into `self`'s mailbox: records a `send` event (its cause is the event handled
-/// on the sending thread) and remembers when, for the mailbox wait.
+/// A message is put into `self`'s mailbox: remembers when, and its cause (the event handled on
+/// the sending thread), for the `recv` event.
 void on_enqueue(const caf::abstract_actor* self, const caf::mailbox_element& e);
 
-void take_send(const caf::mailbox_element& e, uint64_t& send_id, int64_t& enqueued);
+void take_send(const caf::mailbox_element& e, uint64_t& cause, int64_t& enqueued);
 /// The fields naming a message's receiver, sender, name and size.
 std::string describe_message(const caf::abstract_actor* self, const caf::mailbox_element& e);
-void emit_recv(std::string fields, uint64_t id, int64_t start, int64_t handler_ns,
-               uint64_t send_id, int64_t enqueued);
+void emit_recv(std::string fields, uint64_t id, int64_t start, int64_t handler_ns, uint64_t cause,
+               int64_t enqueued);
 
-/// Handles a message through `consume`, recording a `recv` event with the mailbox wait and the
-/// handler's time; what the handler sends is caused by it.
+/// Handles a message through `consume`, recording a `recv` event with its cause, the mailbox
+/// wait and the handler's time; what the handler sends is caused by it.
 template <class F>
 caf::invoke_message_result on_consume(const caf::abstract_actor* self, caf::mailbox_element& e,
                                       F consume) {
   if (!on())
     return consume();
-  uint64_t send_id = 0;
+  uint64_t cause = 0;
   int64_t enqueued = -1;
-  take_send(e, send_id, enqueued);
+  take_send(e, cause, enqueued);
   auto fields = describe_message(self, e);  // before the handler moves its contents away
   auto id = next_id();
   auto start = now_ns();
   auto outer = exchange_current(id);
   auto result = consume();
   exchange_current(outer);
-  emit_recv(std::move(fields), id, start, now_ns() - start, send_id, enqueued);
+  emit_recv(std::move(fields), id, start, now_ns() - start, cause, enqueued);
   return result;
 }
 
