@@ -33,15 +33,18 @@ factory::~factory() = default;
 
 void factory::on_exit() {
   trace::detail::on_exit(this, name(), fail_state());
+  trace::detail::live_ended(live_);
   protocols_.clear();
 }
 
 void factory::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
+  trace::detail::live_enqueued(*live_);
   trace::detail::on_enqueue(this, *what);
   caf::event_based_actor::enqueue(std::move(what), host);
 }
 
 caf::invoke_message_result factory::consume(caf::mailbox_element& x) {
+  trace::detail::live_handled(*live_);
   return trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
 }
 
@@ -104,6 +107,7 @@ void factory::handle_connection(transport_ptr t) {
 }
 
 caf::behavior factory::make_behavior() {
+  trace::detail::live_started(live_, id(), trace::detail::actor_type(this, name()));
   trace::detail::on_spawn(this, name(), 0);
   caf::message_handler framework{
     [this](detail::start_atom, detail::reactor_ref r) {

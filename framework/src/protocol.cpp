@@ -114,6 +114,7 @@ caf::message_handler protocol::framework_handlers() {
     [this](detail::made_atom, transport_ptr& t, caf::actor& f) {
       transport_ = std::move(t);
       factory_ = std::move(f);
+      trace::detail::live_started(live_, id(), trace::detail::actor_type(this, name()));
       trace::detail::on_spawn(this, name(), factory_ ? factory_.id() : 0);
       connection_made();
     },
@@ -149,16 +150,19 @@ caf::behavior protocol::make_behavior() {
 }
 
 void protocol::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
+  trace::detail::live_enqueued(*live_);
   trace::detail::on_enqueue(this, *what);
   caf::event_based_actor::enqueue(std::move(what), host);
 }
 
 caf::invoke_message_result protocol::consume(caf::mailbox_element& x) {
+  trace::detail::live_handled(*live_);
   return trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
 }
 
 void protocol::on_exit() {
   trace::detail::on_exit(this, name(), fail_state());
+  trace::detail::live_ended(live_);
   if (transport_ && !lost_) {
     spdlog::debug("[{}] protocol actor ended before its connection: aborting it", log_prefix());
     transport_->abort_connection();

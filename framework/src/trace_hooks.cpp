@@ -2,6 +2,8 @@
 
 #include <cxxabi.h>
 
+#include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -57,6 +59,17 @@ size_t message_size(const caf::type_erased_tuple& c) {
   return n;
 }
 
+std::string sender_fields(const caf::mailbox_element& e, const caf::abstract_actor* self) {
+  if (!e.sender)
+    return "\"from\":0";
+  auto out = fmt::format("\"from\":{}", e.sender->id());
+  if (e.sender->node() != self->node())
+    out += ",\"from_node\":" + quote(to_string(e.sender->node()));
+  return out;
+}
+
+} // namespace
+
 /// The name an actor goes by in traces: its `name()`, or its class when that is the default.
 std::string actor_type(const caf::abstract_actor* self, const char* name) {
   std::string n = name;
@@ -75,17 +88,6 @@ std::string actor_type(const caf::abstract_actor* self, const char* name) {
     cls.pop_back();
   return cls;
 }
-
-std::string sender_fields(const caf::mailbox_element& e, const caf::abstract_actor* self) {
-  if (!e.sender)
-    return "\"from\":0";
-  auto out = fmt::format("\"from\":{}", e.sender->id());
-  if (e.sender->node() != self->node())
-    out += ",\"from_node\":" + quote(to_string(e.sender->node()));
-  return out;
-}
-
-} // namespace
 
 void on_enqueue(const caf::abstract_actor*, const caf::mailbox_element& e) {
   if (!on())
@@ -143,4 +145,67 @@ void on_exit(const caf::abstract_actor* self, const char* type, const caf::error
                    ",\"reason\":" + quote(reason ? describe(reason) : "normal"));
 }
 
+struct live_entry {
+  uint64_t id = 0;
+  std::string type;
+  std::atomic<uint64_t> enqueued{0};
+  std::atomic<uint64_t> handled{0};
+};
+
+namespace {
+
+std::mutex live_mtx;
+std::map<uint64_t, std::shared_ptr<live_entry>> live_registry;
+std::atomic<uint64_t> handled_by_dead{0};
+
+} // namespace
+
+std::shared_ptr<live_entry> live_make() {
+  return std::make_shared<live_entry>();
+}
+
+void live_started(const std::shared_ptr<live_entry>& e, uint64_t id, std::string type) {
+  e->id = id;
+  e->type = std::move(type);
+  std::lock_guard<std::mutex> guard{live_mtx};
+  live_registry[id] = e;
+}
+
+void live_enqueued(live_entry& e) {
+  e.enqueued.fetch_add(1, std::memory_order_relaxed);
+}
+
+void live_handled(live_entry& e) {
+  e.handled.fetch_add(1, std::memory_order_relaxed);
+}
+
+void live_ended(const std::shared_ptr<live_entry>& e) {
+  std::lock_guard<std::mutex> guard{live_mtx};
+  if (e->id != 0 && live_registry.erase(e->id) > 0)
+    handled_by_dead += e->handled.load(std::memory_order_relaxed);
+}
+
 } // namespace ply::trace::detail
+
+namespace ply::trace {
+
+std::vector<live_actor> live_actors() {
+  std::vector<live_actor> out;
+  std::lock_guard<std::mutex> guard{detail::live_mtx};
+  for (auto& [id, e] : detail::live_registry) {
+    auto handled = e->handled.load(std::memory_order_relaxed);
+    auto enqueued = e->enqueued.load(std::memory_order_relaxed);
+    out.push_back({id, e->type, handled, enqueued > handled ? enqueued - handled : 0});
+  }
+  return out;
+}
+
+uint64_t messages_handled() {
+  std::lock_guard<std::mutex> guard{detail::live_mtx};
+  uint64_t n = detail::handled_by_dead.load();
+  for (auto& [id, e] : detail::live_registry)
+    n += e->handled.load(std::memory_order_relaxed);
+  return n;
+}
+
+} // namespace ply::trace

@@ -166,3 +166,24 @@ TEST_CASE("ply-trace html: the page loads in headless Chromium without script er
   CHECK_THAT(dom, Catch::Contains("class=\"slice\""));  // handled messages on the timeline
   shell("rm -f " + file + " " + page);
 }
+
+TEST_CASE("ply-trace top shows the live actors of a plyd with --control", "[trace]") {
+  process p{{bin("plyd"), "--control", local, "chat", "--port", local}};
+  // The chat listens first, then the control service.
+  auto chat_port = p.port(0);
+  auto control_port = p.port(1);
+  REQUIRE(control_port != 0);
+  socket_client user{chat_port};
+  user.read_until("\r\n");
+  user.send("tess\n");
+  user.read_until("Welcome, tess!\r\n");
+  auto out = shell(bin("ply-trace") + " top --connect tcp:127.0.0.1:" +
+                   std::to_string(control_port) + " --iterations 2 --interval 0.2 --no-clear");
+  CHECK_THAT(out, Catch::Contains("ply-trace top: chat (pid"));
+  CHECK_THAT(out, Catch::Contains("ply.chat.hub") && Catch::Contains("ply.chat.connection"));
+  CHECK_THAT(out, Catch::Contains("QUEUED") && Catch::Contains("MSGS/S"));
+  // Nothing to connect to: a one-line error and exit code 2.
+  auto bad = shell(bin("ply-trace") + " top --connect tcp:127.0.0.1:1 --iterations 1 2>&1; "
+                                      "echo rc=$?");
+  CHECK_THAT(bad, Catch::Contains("cannot connect") && Catch::Contains("rc=2"));
+}

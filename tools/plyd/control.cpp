@@ -9,6 +9,7 @@
 #include <ply/line_receiver.hpp>
 #include <ply/reactor.hpp>
 #include <ply/services.hpp>
+#include <ply/trace.hpp>
 
 namespace plyd {
 
@@ -30,13 +31,19 @@ class control_protocol : public ply::line_receiver {
                        [this](ply::failure& f) {
                          send_line(nlohmann::json{{"error", f.message()}}.dump());
                        });
-    if (cmd == "help")
-      send_line(R"({"commands":["stats","help","quit"]})");
+    if (cmd == "actors") {
+      // Live counters, read here: the control actor needs no round trip for them.
+      nlohmann::json list = nlohmann::json::array();
+      for (auto& a : ply::trace::live_actors())
+        list.push_back({{"id", a.id}, {"type", a.type}, {"handled", a.handled}, {"queued", a.queued}});
+      send_line(nlohmann::json{{"handled", ply::trace::messages_handled()}, {"actors", list}}.dump());
+    } else if (cmd == "help")
+      send_line(R"({"commands":["stats","actors","help","quit"]})");
     else if (cmd == "quit")
       transport().lose_connection();
     else
       send_line(
-        nlohmann::json{{"error", "unknown command '" + cmd + "' (stats, help, quit)"}}.dump());
+        nlohmann::json{{"error", "unknown command '" + cmd + "' (stats, actors, help, quit)"}}.dump());
     return ply::succeed();
   }
 

@@ -15,8 +15,9 @@ struct control_info {
 };
 
 /// The `--control ENDPOINT` service: a line protocol for operators and tools. `stats` answers one
-/// JSON line (pid, uptime, open connections, services and their endpoints), `help` lists the
-/// commands, `quit` closes; anything else gets a JSON error.
+/// JSON line (pid, uptime, open connections, services and their endpoints), `actors` one with
+/// every live ply actor (type, messages handled, messages queued; what `ply-trace top` shows),
+/// `help` lists the commands, `quit` closes; anything else gets a JSON error.
 ply::service_ptr make_control_service(const std::string& endpoint,
                                       std::shared_ptr<const control_info> info);
 

@@ -332,6 +332,8 @@ bool write_file(const std::string& path, const std::string& text) {
 } // namespace
 
 int html_page(const ply_trace::trace& t, std::string& out);
+int run_top(const std::string& endpoint, double interval, size_t iterations, bool clear,
+            size_t rows);
 
 int main(int argc, char** argv) {
   CLI::App app{"ply-trace reads the traces ply programs record (--trace FILE or PLY_TRACE=FILE) "
@@ -377,7 +379,20 @@ int main(int argc, char** argv) {
   auto* html = app.add_subcommand("html", "One self-contained HTML page: timeline and sequence");
   add_files(html);
   html->add_option("-o,--output", out_path, "Output file")->required();
+  auto* top = app.add_subcommand("top", "Live view of a running ply process (plyd --control)");
+  std::string connect;
+  double interval = 1.0;
+  size_t iterations = 0, rows = 30;
+  bool no_clear = false;
+  top->add_option("--connect", connect, "Its control endpoint, tcp:HOST:PORT")->required();
+  top->add_option("--interval", interval, "Seconds between refreshes")->capture_default_str();
+  top->add_option("--iterations", iterations, "Stop after this many refreshes (0: never)")
+    ->capture_default_str();
+  top->add_option("--rows", rows, "Actors shown")->capture_default_str();
+  top->add_flag("--no-clear", no_clear, "Print each refresh below the last (for logs and pipes)");
   CLI11_PARSE(app, argc, argv);
+  if (top->parsed())
+    return run_top(connect, interval, iterations, !no_clear, rows);
 
   if (follow->parsed()) {
     which = follow_args.back();

@@ -11,6 +11,7 @@
 
 #include "ply/address.hpp"
 #include "ply/detail/hosted.hpp"
+#include "ply/trace.hpp"
 #include "ply/transport.hpp"
 
 namespace ply {
@@ -85,6 +86,8 @@ protected:
   virtual void on_connection_lost(const caf::error& reason);
 
 private:
+  /// Live counters for `ply-trace top`.
+  std::shared_ptr<trace::detail::live_entry> live_ = trace::detail::live_make();
   void handle_connection(transport_ptr t);
 
   ply::reactor* reactor_ = nullptr;

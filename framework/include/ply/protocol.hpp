@@ -6,6 +6,7 @@
 #include <caf/message_handler.hpp>
 
 #include "ply/bytes.hpp"
+#include "ply/trace.hpp"
 #include "ply/transport.hpp"
 
 namespace ply {
@@ -74,6 +75,8 @@ protected:
   void on_exit() override;
 
 private:
+  /// Live counters for `ply-trace top`.
+  std::shared_ptr<trace::detail::live_entry> live_ = trace::detail::live_make();
   caf::message_handler framework_handlers();
   void handle_lost(caf::error reason);
 

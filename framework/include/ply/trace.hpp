@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace ply::trace {
 
@@ -47,5 +49,34 @@ uint64_t record(const char* kind, const std::string& json_fields);
 
 /// Escapes `s` as a JSON string, quotes included.
 std::string quote(const std::string& s);
+
+/// A live ply actor (protocol or factory) as `ply-trace top` shows it; counted whether or not a
+/// trace is recorded (two relaxed atomic increments per message).
+struct live_actor {
+  uint64_t id = 0;
+  std::string type;
+  uint64_t handled = 0;  ///< messages handled so far
+  uint64_t queued = 0;   ///< messages waiting in its mailbox
+};
+
+/// Every live ply actor of this process.
+std::vector<live_actor> live_actors();
+
+/// Messages handled by ply actors since the process started, the dead ones included.
+uint64_t messages_handled();
+
+namespace detail {
+
+/// The counters of one ply actor, shared by the actor and the registry of live actors.
+struct live_entry;
+
+/// A new entry for an actor (registered once `live_started` names it).
+std::shared_ptr<live_entry> live_make();
+void live_started(const std::shared_ptr<live_entry>& e, uint64_t id, std::string type);
+void live_enqueued(live_entry& e);
+void live_handled(live_entry& e);
+void live_ended(const std::shared_ptr<live_entry>& e);
+
+} // namespace detail
 
 } // namespace ply::trace

@@ -46,6 +46,10 @@ caf::invoke_message_result on_consume(const caf::abstract_actor* self, caf::mail
 }
 
 
+/// The name an actor goes by in traces and `ply-trace top`: its `name()`, or its class when that
+/// is the framework's default.
+std::string actor_type(const caf::abstract_actor* self, const char* name);
+
 /// An actor of `type` started (its parent: the actor that spawned it, 0 for none).
 void on_spawn(const caf::abstract_actor* self, const char* type, uint64_t parent);
 
