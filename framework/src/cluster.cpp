@@ -36,6 +36,7 @@ using hello_atom = caf::atom_constant<caf::atom("cl_hello")>;
 using welcome_atom = caf::atom_constant<caf::atom("cl_welcom")>;
 using offer_atom = caf::atom_constant<caf::atom("cl_offer")>;
 using start_atom = caf::atom_constant<caf::atom("cl_start")>;
+using peer_offer_atom = caf::atom_constant<caf::atom("cl_poffer")>;
 
 constexpr auto link_timeout = std::chrono::seconds(5);
 constexpr auto redial_delay = std::chrono::milliseconds(500);
@@ -112,19 +113,21 @@ protected:
         return {welcome_atom::value, caf::actor{this}, node_, ns, as, others};
       },
       [this](offer_atom, const std::string& name, const caf::actor& who) {
-        // From this node's services, or a peer's member announcing a late offer.
-        auto src = caf::actor_cast<caf::actor>(current_sender());
-        auto i = src ? peers_.find(src.address()) : peers_.end();
-        if (i != peers_.end()) {
-          i->second.services[name] = who;
-          introduce(name, i->second);
-          return;
-        }
+        // From this node's services.
         local_[name] = who;
         for (auto& [addr, p] : peers_) {
-          send(p.member, offer_atom::value, name, who);
+          send(p.member, peer_offer_atom::value, name, who);
           introduce(name, p);
         }
+      },
+      [this](peer_offer_atom, const std::string& name, const caf::actor& who) {
+        // A peer's service, offered after its hello or welcome left.
+        auto src = caf::actor_cast<caf::actor_addr>(current_sender());
+        auto i = peers_.find(src);
+        if (i == peers_.end())
+          return;
+        i->second.services[name] = who;
+        introduce(name, i->second);
       },
       [this](caf::get_atom) {
         std::vector<std::string> out;
@@ -217,6 +220,9 @@ private:
                 failures_.erase(endpoint);
                 retries_.erase(endpoint);
                 add_peer(member, ep, names, actors);
+                // The hello left with the offers of its time; later ones follow it.
+                for (auto& [name, who] : local_)
+                  send(member, peer_offer_atom::value, name, who);
                 for (auto& o : others)
                   dial(o);
               },

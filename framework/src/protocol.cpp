@@ -150,13 +150,13 @@ caf::behavior protocol::make_behavior() {
 }
 
 void protocol::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
-  trace::detail::live_enqueued(*live_);
+  trace::detail::live_enqueued(live_);
   trace::detail::on_enqueue(this, *what);
   caf::event_based_actor::enqueue(std::move(what), host);
 }
 
 caf::invoke_message_result protocol::consume(caf::mailbox_element& x) {
-  trace::detail::live_handled(*live_);
+  trace::detail::live_handled(live_);
   return trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
 }
 

@@ -2,9 +2,10 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <atomic>
-#include <map>
 #include <memory>
+#include <set>
 #include <mutex>
 #include <unordered_map>
 
@@ -145,44 +146,50 @@ void on_exit(const caf::abstract_actor* self, const char* type, const caf::error
                    ",\"reason\":" + quote(reason ? describe(reason) : "normal"));
 }
 
-struct live_entry {
-  uint64_t id = 0;
-  std::string type;
-  std::atomic<uint64_t> enqueued{0};
-  std::atomic<uint64_t> handled{0};
-};
-
 namespace {
 
 std::mutex live_mtx;
-std::map<uint64_t, std::shared_ptr<live_entry>> live_registry;
+live_entry* live_head = nullptr;
+size_t live_count = 0;
+std::set<std::string> live_types;  ///< interned type names
 std::atomic<uint64_t> handled_by_dead{0};
+
+void unlink(live_entry& e) {
+  if (!e.linked)
+    return;
+  (e.prev ? e.prev->next : live_head) = e.next;
+  if (e.next)
+    e.next->prev = e.prev;
+  e.linked = false;
+  --live_count;
+  handled_by_dead += e.handled.load(std::memory_order_relaxed);
+}
 
 } // namespace
 
-std::shared_ptr<live_entry> live_make() {
-  return std::make_shared<live_entry>();
-}
-
-void live_started(const std::shared_ptr<live_entry>& e, uint64_t id, std::string type) {
-  e->id = id;
-  e->type = std::move(type);
+live_entry::~live_entry() {
   std::lock_guard<std::mutex> guard{live_mtx};
-  live_registry[id] = e;
+  unlink(*this);
 }
 
-void live_enqueued(live_entry& e) {
-  e.enqueued.fetch_add(1, std::memory_order_relaxed);
-}
-
-void live_handled(live_entry& e) {
-  e.handled.fetch_add(1, std::memory_order_relaxed);
-}
-
-void live_ended(const std::shared_ptr<live_entry>& e) {
+void live_started(live_entry& e, uint64_t id, const std::string& type) {
   std::lock_guard<std::mutex> guard{live_mtx};
-  if (e->id != 0 && live_registry.erase(e->id) > 0)
-    handled_by_dead += e->handled.load(std::memory_order_relaxed);
+  if (e.linked)
+    return;
+  e.id = id;
+  e.type = &*live_types.insert(type).first;
+  e.prev = nullptr;
+  e.next = live_head;
+  if (live_head)
+    live_head->prev = &e;
+  live_head = &e;
+  e.linked = true;
+  ++live_count;
+}
+
+void live_ended(live_entry& e) {
+  std::lock_guard<std::mutex> guard{live_mtx};
+  unlink(e);
 }
 
 } // namespace ply::trace::detail
@@ -192,18 +199,21 @@ namespace ply::trace {
 std::vector<live_actor> live_actors() {
   std::vector<live_actor> out;
   std::lock_guard<std::mutex> guard{detail::live_mtx};
-  for (auto& [id, e] : detail::live_registry) {
+  out.reserve(detail::live_count);
+  for (auto* e = detail::live_head; e != nullptr; e = e->next) {
     auto handled = e->handled.load(std::memory_order_relaxed);
     auto enqueued = e->enqueued.load(std::memory_order_relaxed);
-    out.push_back({id, e->type, handled, enqueued > handled ? enqueued - handled : 0});
+    out.push_back({e->id, *e->type, handled, enqueued > handled ? enqueued - handled : 0});
   }
+  std::sort(out.begin(), out.end(),
+            [](const live_actor& a, const live_actor& b) { return a.id < b.id; });
   return out;
 }
 
 uint64_t messages_handled() {
   std::lock_guard<std::mutex> guard{detail::live_mtx};
   uint64_t n = detail::handled_by_dead.load();
-  for (auto& [id, e] : detail::live_registry)
+  for (auto* e = detail::live_head; e != nullptr; e = e->next)
     n += e->handled.load(std::memory_order_relaxed);
   return n;
 }

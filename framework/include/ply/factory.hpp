@@ -87,7 +87,7 @@ protected:
 
 private:
   /// Live counters for `ply-trace top`.
-  std::shared_ptr<trace::detail::live_entry> live_ = trace::detail::live_make();
+  trace::detail::live_entry live_;
   void handle_connection(transport_ptr t);
 
   ply::reactor* reactor_ = nullptr;

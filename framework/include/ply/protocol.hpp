@@ -76,7 +76,7 @@ protected:
 
 private:
   /// Live counters for `ply-trace top`.
-  std::shared_ptr<trace::detail::live_entry> live_ = trace::detail::live_make();
+  trace::detail::live_entry live_;
   caf::message_handler framework_handlers();
   void handle_lost(caf::error reason);
 

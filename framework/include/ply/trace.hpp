@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -67,15 +68,34 @@ uint64_t messages_handled();
 
 namespace detail {
 
-/// The counters of one ply actor, shared by the actor and the registry of live actors.
-struct live_entry;
+/// The counters of one ply actor, a member of it (no allocation of its own): linked into the
+/// registry of live actors while the actor runs.
+struct live_entry {
+  uint64_t id = 0;
+  const std::string* type = nullptr;  ///< interned
+  std::atomic<uint64_t> enqueued{0};
+  std::atomic<uint64_t> handled{0};
+  live_entry* prev = nullptr;
+  live_entry* next = nullptr;
+  bool linked = false;
 
-/// A new entry for an actor (registered once `live_started` names it).
-std::shared_ptr<live_entry> live_make();
-void live_started(const std::shared_ptr<live_entry>& e, uint64_t id, std::string type);
-void live_enqueued(live_entry& e);
-void live_handled(live_entry& e);
-void live_ended(const std::shared_ptr<live_entry>& e);
+  live_entry() = default;
+  live_entry(const live_entry&) = delete;
+  live_entry& operator=(const live_entry&) = delete;
+  ~live_entry();
+};
+
+void live_started(live_entry& e, uint64_t id, const std::string& type);
+
+inline void live_enqueued(live_entry& e) {
+  e.enqueued.fetch_add(1, std::memory_order_relaxed);
+}
+
+inline void live_handled(live_entry& e) {
+  e.handled.fetch_add(1, std::memory_order_relaxed);
+}
+
+void live_ended(live_entry& e);
 
 } // namespace detail
 
