@@ -167,7 +167,7 @@ void stream_connection::on_writable() {
   woff_ += static_cast<size_t>(n);
   if (trace::on() && n > 0)
     trace::record("bytes_out", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
-                                 std::to_string(protocol_ ? protocol_.id() : 0) +
+                                 std::to_string(protocol_id_) +
                                  ",\"n\":" + std::to_string(n));
   if (queued() == 0) {
     wbuf_.clear();
@@ -286,7 +286,7 @@ void stream_connection::on_readable() {
   if (trace::on()) {
     // The bytes are the cause of the message that carries them.
     auto id = trace::record("bytes_in", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
-                                          std::to_string(protocol_ ? protocol_.id() : 0) +
+                                          std::to_string(protocol_id_) +
                                           ",\"n\":" + std::to_string(n));
     auto outer = trace::detail::exchange_current(id);
     deliver(caf::make_message(data_atom::value,

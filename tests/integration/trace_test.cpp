@@ -23,6 +23,16 @@ std::string tmp(const std::string& what) {
   return "/tmp/ply-trace-test-" + std::to_string(::getpid()) + "-" + what;
 }
 
+/// Runs echo_server with --trace `file`, echoes `input` (a printf format) once, and stops it.
+void record_echo(const std::string& file, const std::string& input, const std::string& echoed) {
+  process p{{bin("echo_server"), "--port", local, "--trace", file}};
+  auto port = p.port();
+  REQUIRE(port != 0);
+  CHECK(nc(port, input) == echoed);
+  p.signal(SIGTERM);
+  CHECK(p.wait() == 0);
+}
+
 std::unique_ptr<socket_client> login(uint16_t port, const std::string& name) {
   auto c = std::make_unique<socket_client>(port);
   c->read_until("What's your name?\r\n");
@@ -109,14 +119,7 @@ TEST_CASE("three traced chat nodes: ply-trace follow shows one line from the spe
 
 TEST_CASE("ply-trace reads a damaged trace up to the damage, with a warning", "[trace]") {
   auto file = tmp("echo.jsonl");
-  {
-    process p{{bin("echo_server"), "--port", local, "--trace", file}};
-    auto port = p.port();
-    REQUIRE(port != 0);
-    CHECK(nc(port, "one\\ntwo\\n") == "one\ntwo\n");
-    p.signal(SIGTERM);
-    CHECK(p.wait() == 0);
-  }
+  record_echo(file, "one\\ntwo\\n", "one\ntwo\n");
   auto good = shell(bin("ply-trace") + " summary " + file + " 2>&1");
   CHECK_THAT(good, Catch::Contains("echo") && Catch::Contains("unhandled failures: 0"));
   CHECK_THAT(good, !Catch::Contains("warning"));
@@ -146,14 +149,7 @@ TEST_CASE("ply-trace html: the page loads in headless Chromium without script er
           "the actors",
           "[trace]") {
   auto file = tmp("html.jsonl");
-  {
-    process p{{bin("echo_server"), "--port", local, "--trace", file}};
-    auto port = p.port();
-    REQUIRE(port != 0);
-    CHECK(nc(port, "hi\\n") == "hi\n");
-    p.signal(SIGTERM);
-    CHECK(p.wait() == 0);
-  }
+  record_echo(file, "hi\\n", "hi\n");
   auto page = tmp("page.html");
   REQUIRE(shell_status(bin("ply-trace") + " html " + file + " -o " + page) == 0);
   // The page reports itself: data-status="ok" once every view rendered, "error" on a script error.

@@ -22,7 +22,6 @@ while [[ $# -gt 0 ]]; do
 done
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 declare -A samples rate
 servers=(ply twisted)

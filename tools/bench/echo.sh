@@ -26,7 +26,6 @@ trap 'rm -rf "$logdir"' EXIT
 
 declare -A rate p50 p99 samples
 servers=(${PLY_BENCH_SERVERS:-ply asio twisted})
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for round in $(seq 1 "$rounds"); do
   for s in "${servers[@]}"; do
     case $s in
