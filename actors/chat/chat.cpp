@@ -236,7 +236,7 @@ public:
     users_.erase(u);
     announce(room, name + " has left the channel.");
     for (auto& [addr, p] : peers_)
-      send(p.hub, left_atom::value, name, room, true);
+      send(p.hub, trace::carry(left_atom::value, name, room, true));
   }
 
   void on_exit() override {
@@ -288,7 +288,7 @@ public:
         if (t->second.conn)
           queue(t->second, line);
         else
-          send(t->second.hub, private_atom::value, to, line);
+          send(t->second.hub, trace::carry(private_atom::value, to, line));
       },
       // -- from the cluster --
       [this](peer_up_atom, const caf::actor& hub, const std::string& node) {
@@ -318,9 +318,7 @@ public:
           users_.erase(u);
         announce(room, name + " has left the channel.");
       },
-      [this](relay_atom, const std::string& room, const std::string& line,
-             const std::string& cause_node, uint64_t cause) {
-        trace::caused_by({cause_node, cause});
+      [this](relay_atom, const std::string& room, const std::string& line) {
         deliver(room, line, caf::actor_addr{});
       },
       [this](private_atom, const std::string& to, const std::string& line) {
@@ -417,7 +415,7 @@ private:
     auto promise = c.promise;
     for (auto& [addr, p] : peers_) {
       auto node = p.node;
-      request(p.hub, claim_timeout, ask_atom::value, name, node_)
+      request(p.hub, claim_timeout, trace::carry(ask_atom::value, name, node_))
         .then([this, name](bool ok) { answered(name, ok); },
               [this, name, node](const caf::error& e) {
                 spdlog::warn("chat {}: node {} did not answer a name claim ({}); going on",
@@ -469,7 +467,7 @@ private:
   void entered(const user& u) {
     announce(u.room, u.name + " has joined the channel.", u.conn.address());
     for (auto& [addr, p] : peers_)
-      send(p.hub, entered_atom::value, u.name, u.room);
+      send(p.hub, trace::carry(entered_atom::value, u.name, u.room));
   }
 
   void move(user& u, const std::string& room) {
@@ -480,7 +478,7 @@ private:
     auto old = u.room;
     announce(old, u.name + " has left the channel.", u.conn.address());
     for (auto& [addr, p] : peers_)
-      send(p.hub, left_atom::value, u.name, old, false);
+      send(p.hub, trace::carry(left_atom::value, u.name, old, false));
     u.room = room;
     reply("You are now in " + room + ".");
     entered(u);
@@ -489,9 +487,9 @@ private:
   void say(const std::string& room, const std::string& text) {
     auto line = with_crlf(text);
     deliver(room, line, current_sender_addr());
-    auto ctx = trace::current();
+    auto relay = trace::carry(relay_atom::value, room, line);  // one message for every node
     for (auto& [addr, p] : peers_)
-      send(p.hub, relay_atom::value, room, line, ctx.node, ctx.event);
+      send(p.hub, relay);
   }
 
   /// Queues `line` for this node's members of `room`, except `except`.
@@ -536,7 +534,7 @@ private:
         rooms.push_back(u.room);
       }
     }
-    send(hub, sync_atom::value, names, rooms);
+    send(hub, trace::carry(sync_atom::value, names, rooms));
   }
 
   void peer_down(const caf::actor& hub, const std::string& node) {

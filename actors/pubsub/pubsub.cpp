@@ -343,11 +343,13 @@ public:
       },
       [this](pub_atom, uint64_t ticket, const std::string& channel, const std::string& payload) {
         auto n = deliver(channel, payload);
-        auto ctx = trace::current();
+        caf::message relay;
         for (auto& [addr, p] : peers_) {
           auto theirs = p.receivers(channel);
           if (theirs > 0) {
-            send(p.hub, relay_atom::value, channel, payload, ctx.node, ctx.event);
+            if (relay.empty())
+              relay = trace::carry(relay_atom::value, channel, payload);
+            send(p.hub, relay);
             n += theirs;
           }
         }
@@ -361,9 +363,9 @@ public:
         peers_[hub.address()] = peer{hub, node, {}, {}};
         spdlog::info("pubsub {}: topics now shared with node {}", node_, node);
         for (auto& [name, subs] : channels_)
-          send(hub, count_atom::value, false, name, static_cast<int64_t>(subs.size()));
+          send(hub, trace::carry(count_atom::value, false, name, static_cast<int64_t>(subs.size())));
         for (auto& [name, subs] : patterns_)
-          send(hub, count_atom::value, true, name, static_cast<int64_t>(subs.size()));
+          send(hub, trace::carry(count_atom::value, true, name, static_cast<int64_t>(subs.size())));
       },
       [this](peer_down_atom, const caf::actor& hub, const std::string& node) {
         if (peers_.erase(hub.address()) > 0)
@@ -377,9 +379,7 @@ public:
         if ((counts[name] += delta) <= 0)
           counts.erase(name);
       },
-      [this](relay_atom, const std::string& channel, const std::string& payload,
-             const std::string& cause_node, uint64_t cause) {
-        trace::caused_by({cause_node, cause});
+      [this](relay_atom, const std::string& channel, const std::string& payload) {
         deliver(channel, payload);
       },
     };
@@ -436,7 +436,7 @@ private:
 
   void tell_peers(bool pattern, const std::string& name, int64_t delta) {
     for (auto& [addr, p] : peers_)
-      send(p.hub, count_atom::value, pattern, name, delta);
+      send(p.hub, trace::carry(count_atom::value, pattern, name, delta));
   }
 
   /// Hands one shared, reference-counted message to each of `to`: fan-out copies no bytes.

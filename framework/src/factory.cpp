@@ -39,6 +39,7 @@ void factory::on_exit() {
 
 void factory::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
   trace::detail::live_enqueued(live_);
+  what = trace::detail::unwrap(std::move(what));
   trace::detail::on_enqueue(this, *what);
   caf::event_based_actor::enqueue(std::move(what), host);
 }

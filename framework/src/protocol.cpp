@@ -151,6 +151,7 @@ caf::behavior protocol::make_behavior() {
 
 void protocol::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
   trace::detail::live_enqueued(live_);
+  what = trace::detail::unwrap(std::move(what));
   trace::detail::on_enqueue(this, *what);
   caf::event_based_actor::enqueue(std::move(what), host);
 }

@@ -28,7 +28,12 @@ namespace {
 struct pending_send {
   uint64_t cause;
   int64_t t;
+  std::string cause_node;  ///< set when the cause is on another node
 };
+
+/// Causes on other nodes of unwrapped messages, until their enqueue records them.
+thread_local std::string carried_node;
+thread_local uint64_t carried_event = 0;
 
 /// Messages still in a mailbox, by mailbox element.
 std::mutex pending_mtx;
@@ -97,16 +102,38 @@ void on_enqueue(const caf::abstract_actor*, const caf::mailbox_element& e) {
   auto cause = exchange_current(0);
   exchange_current(cause);
   auto t = now_ns();
+  pending_send p{cause, t, {}};
+  if (carried_event != 0) {
+    p.cause = std::exchange(carried_event, 0);
+    p.cause_node = std::move(carried_node);
+  }
   std::lock_guard<std::mutex> guard{pending_mtx};
-  pending[&e] = pending_send{cause, t};
+  pending[&e] = std::move(p);
 }
 
-void take_send(const caf::mailbox_element& e, uint64_t& cause, int64_t& enqueued) {
+caf::mailbox_element_ptr unwrap(caf::mailbox_element_ptr what) {
+  auto& c = what->content();
+  if (c.size() != 4 || c.type_nr(0) != caf::type_nr<caf::atom_value>::value ||
+      c.get_as<caf::atom_value>(0) != carry_atom::value ||
+      c.type_nr(3) != caf::type_nr<caf::message>::value)
+    return what;
+  if (on()) {
+    carried_node = c.get_as<std::string>(1);
+    carried_event = c.get_as<uint64_t>(2);
+  }
+  auto inner = c.get_as<caf::message>(3);
+  return caf::make_mailbox_element(std::move(what->sender), what->mid, std::move(what->stages),
+                                   std::move(inner));
+}
+
+void take_send(const caf::mailbox_element& e, uint64_t& cause, std::string& cause_node,
+               int64_t& enqueued) {
   std::lock_guard<std::mutex> guard{pending_mtx};
   auto i = pending.find(&e);
   if (i == pending.end())
     return;
   cause = i->second.cause;
+  cause_node = std::move(i->second.cause_node);
   enqueued = i->second.t;
   pending.erase(i);
 }
@@ -120,13 +147,15 @@ std::string describe_message(const caf::abstract_actor* self, const caf::mailbox
 }
 
 void emit_recv(std::string fields, uint64_t id, int64_t start, int64_t handler_ns, uint64_t cause,
-               int64_t enqueued) {
+               const std::string& cause_node, int64_t enqueued) {
   fmt::format_to(std::back_inserter(fields), ",\"handler_ns\":{}", handler_ns);
   if (enqueued >= 0)
     fmt::format_to(std::back_inserter(fields), ",\"sent_ns\":{},\"wait_ns\":{}", enqueued,
                    start - enqueued);
   if (cause != 0)
     fmt::format_to(std::back_inserter(fields), ",\"cause\":{}", cause);
+  if (!cause_node.empty())
+    fmt::format_to(std::back_inserter(fields), ",\"cause_node\":{}", quote(cause_node));
   emit(id, start, "recv", fields);
 }
 

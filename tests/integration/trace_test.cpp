@@ -97,6 +97,12 @@ TEST_CASE("three traced chat nodes: ply-trace follow shows one line from the spe
                                             node_b + "  ch_line"}));
   CHECK(std::regex_search(chain, std::regex{node_c + R"(#\d+  recv  ply\.chat\.connection#\d+@)" +
                                             node_c + "  ch_line"}));
+  // The read starts the trace; every event of the chain, on every node, belongs to it.
+  CHECK_THAT(chain, Catch::StartsWith("trace " + found + "\n"));
+  auto one_trace = shell(bin("ply-trace") + " filter " + all + " --trace '" + found + "'");
+  CHECK_THAT(one_trace, Catch::Contains("\"node\":\"" + node_b + "\"") &&
+                          Catch::Contains("\"node\":\"" + node_c + "\"") &&
+                          Catch::Contains("\"trace\":\"" + found + "\""));
   // The hubs of b and c got the relay from a's hub.
   CHECK(std::regex_search(chain, std::regex{node_b + R"(#\d+  recv  ply\.chat\.hub#\d+@)" +
                                             node_b + "  ch_relay"}));

@@ -169,8 +169,16 @@ int cmd_actors(const trace& t) {
 }
 
 int cmd_filter(const trace& t, const std::vector<uint64_t>& actors, const std::string& type,
-               const std::vector<uint64_t>& conns, double since, double until) {
+               const std::vector<uint64_t>& conns, double since, double until,
+               const std::string& trace_id) {
+  event_key root;
+  if (!trace_id.empty() && !parse_event_key(t, trace_id, root)) {
+    std::cerr << "ply-trace: '" << trace_id << "' is not a trace id (NODE#ID)\n";
+    return 2;
+  }
   for (auto& e : t.events) {
+    if (!trace_id.empty() && t.root_of(e) != root)
+      continue;
     double secs = static_cast<double>(e.t) / 1e9;
     if (secs < since || (until >= 0 && secs > until))
       continue;
@@ -187,6 +195,8 @@ int cmd_filter(const trace& t, const std::vector<uint64_t>& actors, const std::s
       continue;
     auto j = e.j;
     j["t"] = e.t;
+    auto r = t.root_of(e);
+    j["trace"] = r.first + "#" + std::to_string(r.second);
     std::printf("%s\n", j.dump().c_str());
   }
   return 0;
@@ -206,7 +216,9 @@ int cmd_follow(const trace& t, const std::string& which) {
   std::vector<const event*> before;
   for (auto* c = t.cause_of(*e); c != nullptr && before.size() < 1000; c = t.cause_of(*c))
     before.push_back(c);
-  std::printf("caused by:\n");
+  auto root = t.root_of(*e);
+  std::printf("trace %s#%llu\ncaused by:\n", root.first.c_str(),
+              static_cast<unsigned long long>(root.second));
   for (auto i = before.rbegin(); i != before.rend(); ++i)
     std::printf("  %s\n", describe(t, **i).c_str());
   std::printf("event:\n  %s\nled to:\n", describe(t, *e).c_str());
@@ -362,6 +374,10 @@ int main(int argc, char** argv) {
   filter->add_option("--conn", conns, "Connection id");
   filter->add_option("--since", since, "Seconds from the start of the timeline");
   filter->add_option("--until", until, "Seconds from the start of the timeline");
+  std::string trace_id;
+  filter->add_option("--trace", trace_id,
+                     "Only this trace: the events of one causal chain, named by its first event "
+                     "(NODE#ID, as 'follow' and every filtered event print it)");
   auto* follow = app.add_subcommand("follow", "The causal chain before and after one event");
   std::vector<std::string> follow_args;
   follow->add_option("FILE... EVENT", follow_args,
@@ -411,7 +427,7 @@ int main(int argc, char** argv) {
   if (tree->parsed())
     return cmd_actors(t);
   if (filter->parsed())
-    return cmd_filter(t, actors, type, conns, since, until);
+    return cmd_filter(t, actors, type, conns, since, until, trace_id);
   if (follow->parsed())
     return cmd_follow(t, which);
   if (sequence->parsed())

@@ -122,7 +122,20 @@ const event* trace::cause_of(const event& e) const {
   if (auto i = remote_causes.find(e.key()); i != remote_causes.end())
     if (auto* c = find(i->second))
       return c;
-  return e.num("cause") != 0 ? find({e.node, e.num("cause")}) : nullptr;
+  if (e.num("cause") == 0)
+    return nullptr;
+  return find({e.j.value("cause_node", e.node), e.num("cause")});
+}
+
+event_key trace::root_of(const event& e) const {
+  const event* at = &e;
+  for (size_t hops = 0; hops < 100000; ++hops) {
+    auto* c = cause_of(*at);
+    if (c == nullptr)
+      break;
+    at = c;
+  }
+  return at->key();
 }
 
 std::vector<const event*> trace::effects_of(const event& e) const {

@@ -60,6 +60,10 @@ struct trace {
   /// The event that caused `e` (same node or, through a link, another), if recorded.
   const event* cause_of(const event& e) const;
 
+  /// The trace `e` belongs to: the first event of its causal chain (a socket read, a timer, a
+  /// message from outside any ply actor), across nodes.
+  event_key root_of(const event& e) const;
+
   /// Events directly caused by `e`.
   std::vector<const event*> effects_of(const event& e) const;
 

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <caf/atom.hpp>
+#include <caf/make_message.hpp>
+
 namespace ply::trace {
 
 /// Schema version written in every trace's first record (see tools/trace/SCHEMA.md).
@@ -42,6 +45,22 @@ context current();
 
 /// Inside a handler: the message being handled was caused by `cause` on another node.
 void caused_by(const context& cause);
+
+/// What `carry` wraps a message in.
+using carry_atom = caf::atom_constant<caf::atom("ply_carry")>;
+
+/// A message for an actor on another node that carries this thread's trace context: a ply actor
+/// (protocol or factory) that receives it unwraps it and records the cause on the sending node, so
+/// `ply-trace follow` crosses nodes. Send it as is: `send(remote, trace::carry(my_atom::value, x))`.
+/// With tracing off (or no event being handled) it is the plain message.
+template <class... Ts>
+caf::message carry(Ts&&... xs) {
+  auto ctx = on() ? current() : context{};
+  if (ctx.event == 0)
+    return caf::make_message(std::forward<Ts>(xs)...);
+  return caf::make_message(carry_atom::value, std::move(ctx.node), ctx.event,
+                           caf::make_message(std::forward<Ts>(xs)...));
+}
 
 /// Records a framework event with free-form fields already in JSON (`"key": value, ...`).
 /// Returns the event's id (0 when off). For ply's own recording points and for user code that

@@ -5,6 +5,7 @@
 
 #include <caf/fwd.hpp>
 #include <caf/invoke_message_result.hpp>
+#include <caf/mailbox_element.hpp>
 
 #include "ply/trace.hpp"
 
@@ -15,15 +16,20 @@ uint64_t next_id();
 int64_t now_ns();
 void emit(uint64_t id, int64_t t, const char* kind, const std::string& json_fields);
 
+/// A message carried from another node (`trace::carry`) is unwrapped before it enters the
+/// mailbox, its cause there remembered for the `recv` event. Anything else passes unchanged.
+caf::mailbox_element_ptr unwrap(caf::mailbox_element_ptr what);
+
 /// A message is put into `self`'s mailbox: remembers when, and its cause (the event handled on
 /// the sending thread), for the `recv` event.
 void on_enqueue(const caf::abstract_actor* self, const caf::mailbox_element& e);
 
-void take_send(const caf::mailbox_element& e, uint64_t& cause, int64_t& enqueued);
+void take_send(const caf::mailbox_element& e, uint64_t& cause, std::string& cause_node,
+               int64_t& enqueued);
 /// The fields naming a message's receiver, sender, name and size.
 std::string describe_message(const caf::abstract_actor* self, const caf::mailbox_element& e);
 void emit_recv(std::string fields, uint64_t id, int64_t start, int64_t handler_ns, uint64_t cause,
-               int64_t enqueued);
+               const std::string& cause_node, int64_t enqueued);
 
 /// Handles a message through `consume`, recording a `recv` event with its cause, the mailbox
 /// wait and the handler's time; what the handler sends is caused by it.
@@ -33,15 +39,16 @@ caf::invoke_message_result on_consume(const caf::abstract_actor* self, caf::mail
   if (!on())
     return consume();
   uint64_t cause = 0;
+  std::string cause_node;
   int64_t enqueued = -1;
-  take_send(e, cause, enqueued);
+  take_send(e, cause, cause_node, enqueued);
   auto fields = describe_message(self, e);  // before the handler moves its contents away
   auto id = next_id();
   auto start = now_ns();
   auto outer = exchange_current(id);
   auto result = consume();
   exchange_current(outer);
-  emit_recv(std::move(fields), id, start, now_ns() - start, cause, enqueued);
+  emit_recv(std::move(fields), id, start, now_ns() - start, cause, cause_node, enqueued);
   return result;
 }
 
