@@ -16,6 +16,7 @@
 #include <ply/trace.hpp>
 
 #include "clustered_server.hpp"
+#include "text.hpp"
 
 namespace ply::actors::chat {
 
@@ -591,12 +592,6 @@ std::string check_name(std::string_view name, size_t max) {
       return "it contains spaces";
   }
   return {};
-}
-
-bool has_control_chars(std::string_view line) {
-  return std::any_of(line.begin(), line.end(), [](unsigned char c) {
-    return (c < 0x20 && c != '\t') || c == 0x7f;
-  });
 }
 
 factory_maker hub(options opts, caf::actor cluster_member, std::string node) {

@@ -27,9 +27,6 @@ struct options {
 /// control characters, not starting with '/'.
 std::string check_name(std::string_view name, size_t max);
 
-/// True when `line` holds a control character other than tab (binary garbage, terminal escapes).
-bool has_control_chars(std::string_view line);
-
 /// A maker for a node's chat hub: the factory of chat connections, which holds the node's users
 /// and rooms and, given a cluster member actor, shares them with the hubs of the other nodes.
 factory_maker hub(options opts, caf::actor cluster_member = {}, std::string node = "local");

@@ -17,6 +17,7 @@
 #include <ply/trace.hpp>
 
 #include "clustered_server.hpp"
+#include "text.hpp"
 #include "pubsub/resp.hpp"
 
 namespace ply::actors::pubsub {
@@ -44,12 +45,6 @@ constexpr const char* line_help =
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
   return s;
-}
-
-bool has_control_chars(std::string_view line) {
-  return std::any_of(line.begin(), line.end(), [](unsigned char c) {
-    return (c < 0x20 && c != '\t') || c == 0x7f;
-  });
 }
 
 /// One pub/sub connection, in line mode or RESP mode.

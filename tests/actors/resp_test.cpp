@@ -3,6 +3,7 @@
 
 #include "chat/chat.hpp"
 #include "pubsub/resp.hpp"
+#include "text.hpp"
 
 using namespace ply::actors;
 
@@ -109,7 +110,7 @@ TEST_CASE("chat names and lines are checked", "[chat]") {
   CHECK(chat::check_name("/quit", 32) == "it starts with '/'");
   CHECK(chat::check_name(std::string(33, 'x'), 32) == "longer than 32 bytes");
   CHECK(chat::check_name("bell\x07", 32) == "it contains control characters");
-  CHECK_FALSE(chat::has_control_chars("tabs\tare fine"));
-  CHECK(chat::has_control_chars(std::string("nul\0inside", 10)));
-  CHECK(chat::has_control_chars("esc\x1b[31m"));
+  CHECK_FALSE(has_control_chars("tabs\tare fine"));
+  CHECK(has_control_chars(std::string("nul\0inside", 10)));
+  CHECK(has_control_chars("esc\x1b[31m"));
 }

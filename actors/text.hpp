@@ -1,0 +1,16 @@
+#pragma once
+
+#include <algorithm>
+#include <string_view>
+
+namespace ply::actors {
+
+/// True when `line` holds a control character other than tab (binary garbage, terminal escapes):
+/// what the line protocols of chat and pub/sub refuse.
+inline bool has_control_chars(std::string_view line) {
+  return std::any_of(line.begin(), line.end(), [](unsigned char c) {
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+  });
+}
+
+} // namespace ply::actors
