@@ -4,8 +4,10 @@
 #include "daytime/daytime.hpp"
 #include "discard/discard.hpp"
 #include "echo/echo.hpp"
+#include "kv/kv.hpp"
 #include "pubsub/pubsub.hpp"
 #include "qotd/qotd.hpp"
+#include "web/web.hpp"
 
 namespace ply::actors {
 
@@ -14,8 +16,10 @@ void register_builtin_plugins(plugin_registry& reg) {
   register_daytime_plugin(reg);
   register_discard_plugin(reg);
   register_echo_plugin(reg);
+  kv::register_plugin(reg);
   pubsub::register_plugin(reg);
   register_qotd_plugin(reg);
+  web::register_plugin(reg);
 }
 
 } // namespace ply::actors

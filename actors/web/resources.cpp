@@ -1,0 +1,394 @@
+// Resources, static files and the small HTTP helpers: pure code apart from the file system.
+#include "web/web.hpp"
+
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <ctime>
+
+#include <caf/event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <ply/actor_deferred.hpp>
+
+namespace ply::actors::web {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size()
+         && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+              return std::tolower(x) == std::tolower(y);
+            });
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+http_response not_found() {
+  return http_response{404, "text/html; charset=utf-8",
+                       "<!doctype html><title>404 Not Found</title><h1>Not Found</h1>\n"};
+}
+
+/// The real path of `p`, or empty if it does not exist.
+std::string real_path(const std::string& p) {
+  char buf[PATH_MAX];
+  if (::realpath(p.c_str(), buf) == nullptr)
+    return {};
+  return buf;
+}
+
+/// Parses a single "bytes=" range against a file of `size` bytes: false if unsatisfiable; sets
+/// `whole` when the header asks for several ranges or is unreadable (then the file is sent whole).
+bool parse_range(std::string_view spec, uint64_t size, uint64_t& first, uint64_t& last,
+                 bool& whole) {
+  whole = false;
+  if (spec.substr(0, 6) != "bytes=" || spec.find(',') != std::string_view::npos) {
+    whole = true;
+    return true;
+  }
+  spec.remove_prefix(6);
+  auto dash = spec.find('-');
+  if (dash == std::string_view::npos) {
+    whole = true;
+    return true;
+  }
+  auto a = spec.substr(0, dash);
+  auto b = spec.substr(dash + 1);
+  auto num = [](std::string_view s, uint64_t& out) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
+  };
+  uint64_t x = 0, y = 0;
+  if (a.empty()) {  // the last y bytes
+    if (!num(b, y)) {
+      whole = true;
+      return true;
+    }
+    if (y == 0 || size == 0)
+      return false;
+    first = y >= size ? 0 : size - y;
+    last = size - 1;
+    return true;
+  }
+  if (!num(a, x) || (!b.empty() && !num(b, y))) {
+    whole = true;
+    return true;
+  }
+  if (x >= size)
+    return false;
+  if (!b.empty() && y < x) {
+    whole = true;
+    return true;
+  }
+  first = x;
+  last = b.empty() || y >= size ? size - 1 : y;
+  return true;
+}
+
+} // namespace
+
+// -- requests and responses -----------------------------------------------------------------------
+
+std::string_view http_request::header(std::string_view name) const {
+  for (auto& [k, v] : headers)
+    if (iequals(k, name))
+      return v;
+  return {};
+}
+
+std::string http_request::arg(std::string_view name) const {
+  std::string_view q = query;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto pair = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    auto eq = pair.find('=');
+    std::string key;
+    if (!url_decode(pair.substr(0, eq), key, true) || key != name)
+      continue;
+    std::string value;
+    if (eq != std::string_view::npos && url_decode(pair.substr(eq + 1), value, true))
+      return value;
+    return {};
+  }
+  return {};
+}
+
+http_response::http_response(int status, std::string content_type, std::string body)
+  : status(status), body(std::move(body)) {
+  headers.emplace_back("Content-Type", std::move(content_type));
+}
+
+http_response& http_response::set(std::string name, std::string value) {
+  for (auto& [k, v] : headers)
+    if (iequals(k, name)) {
+      v = std::move(value);
+      return *this;
+    }
+  headers.emplace_back(std::move(name), std::move(value));
+  return *this;
+}
+
+bool url_decode(std::string_view s, std::string& out, bool plus_is_space) {
+  out.clear();
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size())
+        return false;
+      int hi = hex_value(s[i + 1]);
+      int lo = hex_value(s[i + 2]);
+      if (hi < 0 || lo < 0)
+        return false;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (s[i] == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return true;
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string http_date(int64_t unix_seconds) {
+  auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[64];
+  auto n = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string{buf, n};
+}
+
+int64_t parse_http_date(std::string_view s) {
+  std::tm tm{};
+  std::string copy{s};
+  auto* end = ::strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0')
+    return -1;
+  return static_cast<int64_t>(::timegm(&tm));
+}
+
+// -- resource -------------------------------------------------------------------------------------
+
+resource::~resource() = default;
+
+bool resource::is_leaf() const {
+  return false;
+}
+
+resource_ptr resource::get_child(std::string_view, const http_request&) {
+  return nullptr;
+}
+
+deferred<http_response> resource::render(http_request& req, render_context& ctx) {
+  if (req.method == "GET" || req.method == "HEAD")
+    return render_get(req, ctx);
+  http_response r{405, "text/plain; charset=utf-8", "Method Not Allowed\n"};
+  r.set("Allow", "GET, HEAD");
+  return succeed(std::move(r));
+}
+
+deferred<http_response> resource::render_get(http_request&, render_context&) {
+  return succeed(not_found());
+}
+
+void resource::put_child(std::string name, resource_ptr child) {
+  children_[std::move(name)] = std::move(child);
+}
+
+bool resource::has_child(std::string_view name) const {
+  return children_.find(name) != children_.end();
+}
+
+resource_ptr resource::child(std::string_view name, const http_request& req) {
+  if (auto i = children_.find(name); i != children_.end())
+    return i->second;
+  return get_child(name, req);
+}
+
+static_text::static_text(std::string content_type, std::string body)
+  : content_type_(std::move(content_type)), body_(std::move(body)) {
+}
+
+deferred<http_response> static_text::render_get(http_request&, render_context&) {
+  return succeed(http_response{200, content_type_, body_});
+}
+
+actor_resource::actor_resource(caf::actor target, caf::message msg, std::string content_type)
+  : target_(std::move(target)), msg_(std::move(msg)), content_type_(std::move(content_type)) {
+}
+
+deferred<http_response> actor_resource::render_get(http_request&, render_context& ctx) {
+  auto type = content_type_;
+  return ply::request<std::string>(ctx.self, target_, std::chrono::seconds(10), msg_)
+    .add_callback([type](std::string body) { return http_response{200, type, std::move(body)}; });
+}
+
+// -- static files ---------------------------------------------------------------------------------
+
+static_dir::static_dir(std::string root) : root_(std::move(root)), real_root_(real_path(root_)) {
+}
+
+bool static_dir::is_leaf() const {
+  return true;
+}
+
+std::string static_dir::mime_type(std::string_view file_name) {
+  static const std::pair<std::string_view, std::string_view> types[] = {
+    {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
+    {"txt", "text/plain; charset=utf-8"}, {"css", "text/css; charset=utf-8"},
+    {"js", "text/javascript; charset=utf-8"}, {"mjs", "text/javascript; charset=utf-8"},
+    {"json", "application/json"}, {"xml", "application/xml"}, {"svg", "image/svg+xml"},
+    {"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"gif", "image/gif"},
+    {"webp", "image/webp"}, {"ico", "image/x-icon"}, {"pdf", "application/pdf"},
+    {"wasm", "application/wasm"}, {"zip", "application/zip"}, {"gz", "application/gzip"},
+    {"tar", "application/x-tar"}, {"mp4", "video/mp4"}, {"mp3", "audio/mpeg"},
+    {"woff", "font/woff"}, {"woff2", "font/woff2"}, {"md", "text/markdown; charset=utf-8"},
+    {"csv", "text/csv; charset=utf-8"},
+  };
+  auto dot = file_name.rfind('.');
+  if (dot != std::string_view::npos) {
+    auto ext = std::string{file_name.substr(dot + 1)};
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    for (auto& [e, t] : types)
+      if (e == ext)
+        return std::string{t};
+  }
+  return "application/octet-stream";
+}
+
+deferred<http_response> static_dir::render_get(http_request& req, render_context&) {
+  std::string rel;
+  for (auto& seg : req.postpath) {
+    // Decoded segments: "%2e%2e" arrives here as "..", "%2f" as a slash inside a segment.
+    if (seg == ".." || seg == "." || seg.find('/') != std::string::npos
+        || seg.find('\0') != std::string::npos) {
+      spdlog::info("web: refused path {} from {}", req.target, req.peer.to_string());
+      return succeed(not_found());
+    }
+    if (!seg.empty())
+      rel += "/" + seg;
+  }
+  auto real = real_path(root_ + rel);
+  if (real.empty() || real_root_.empty())
+    return succeed(not_found());
+  if (real != real_root_ && real.compare(0, real_root_.size() + 1, real_root_ + "/") != 0) {
+    spdlog::info("web: {} leads outside {} (a symbolic link?): refused", req.target, root_);
+    return succeed(not_found());
+  }
+  struct stat st{};
+  if (::stat(real.c_str(), &st) != 0)
+    return succeed(not_found());
+  if (S_ISDIR(st.st_mode)) {
+    if (req.path.empty() || req.path.back() != '/') {
+      auto target_path = req.target.substr(0, req.target.find('?'));
+      http_response r{301, "text/plain; charset=utf-8", "Moved Permanently\n"};
+      r.set("Location", target_path + "/");
+      return succeed(std::move(r));
+    }
+    struct stat index{};
+    if (::stat((real + "/index.html").c_str(), &index) == 0 && S_ISREG(index.st_mode)) {
+      real += "/index.html";
+      st = index;
+    } else {
+      std::vector<std::pair<std::string, bool>> entries;
+      if (auto* d = ::opendir(real.c_str())) {
+        while (auto* e = ::readdir(d)) {
+          std::string name = e->d_name;
+          if (name == "." || name == "..")
+            continue;
+          struct stat est{};
+          bool dir = ::stat((real + "/" + name).c_str(), &est) == 0 && S_ISDIR(est.st_mode);
+          entries.emplace_back(name, dir);
+        }
+        ::closedir(d);
+      }
+      std::sort(entries.begin(), entries.end());
+      auto title = html_escape(req.path);
+      std::string body = "<!doctype html><meta charset=\"utf-8\"><title>Index of " + title
+                         + "</title><h1>Index of " + title + "</h1><ul>\n";
+      for (auto& [name, dir] : entries) {
+        std::string href;
+        for (unsigned char c : name) {
+          if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            href += static_cast<char>(c);
+          } else {
+            char buf[4];
+            std::snprintf(buf, sizeof(buf), "%%%02X", c);
+            href += buf;
+          }
+        }
+        auto suffix = dir ? "/" : "";
+        body += "<li><a href=\"" + href + suffix + "\">" + html_escape(name) + suffix
+                + "</a></li>\n";
+      }
+      body += "</ul>\n";
+      return succeed(http_response{200, "text/html; charset=utf-8", std::move(body)});
+    }
+  }
+  if (!S_ISREG(st.st_mode))
+    return succeed(not_found());
+  auto size = static_cast<uint64_t>(st.st_size);
+  http_response r;
+  r.set("Content-Type", mime_type(real));
+  r.set("Last-Modified", http_date(st.st_mtime));
+  r.set("Accept-Ranges", "bytes");
+  if (auto ims = parse_http_date(req.header("If-Modified-Since")); ims >= 0 && st.st_mtime <= ims) {
+    r.status = 304;
+    return succeed(std::move(r));
+  }
+  r.file = real;
+  r.offset = 0;
+  r.length = size;
+  if (auto range = req.header("Range"); !range.empty()) {
+    uint64_t first = 0, last = 0;
+    bool whole = false;
+    if (!parse_range(range, size, first, last, whole)) {
+      http_response bad{416, "text/plain; charset=utf-8", "Range Not Satisfiable\n"};
+      bad.set("Content-Range", "bytes */" + std::to_string(size));
+      return succeed(std::move(bad));
+    }
+    if (!whole) {
+      r.status = 206;
+      r.offset = first;
+      r.length = last - first + 1;
+      r.set("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/"
+                               + std::to_string(size));
+    }
+  }
+  return succeed(std::move(r));
+}
+
+} // namespace ply::actors::web
