@@ -38,7 +38,7 @@ struct request {
 class parser {
 public:
   struct limits {
-    size_t max_line = 2048;           ///< a command line (memcached's own limit)
+    size_t max_line = 8192;           ///< a command line (a get of many keys is long)
     size_t max_value = 1024 * 1024;   ///< one item's data (memcached's default item size)
     size_t max_key = 250;             ///< a key
   };

@@ -51,7 +51,7 @@ store::item* store::lookup(const std::string& key) {
     return nullptr;
   auto now = now_();
   auto& i = it->second;
-  if ((i.expires != 0 && i.expires <= now) || (flush_at_ != 0 && flush_at_ <= now && i.stored <= flush_at_)) {
+  if ((i.expires != 0 && i.expires <= now) || (flush_at_ != 0 && flush_at_ <= now && i.stored < flush_at_)) {
     ++expired_;
     erase(it);
     return nullptr;

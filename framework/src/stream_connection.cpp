@@ -106,6 +106,10 @@ void stream_connection::update_interest() {
 }
 
 void stream_connection::on_events(uint32_t events) {
+  if (lingering_) {
+    drain();
+    return;
+  }
   // Errors and hang-ups surface through the read or the write that follows.
   if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && (interest_ & EPOLLIN))
     on_readable();
@@ -313,10 +317,14 @@ void stream_connection::close(caf::error reason, bool graceful) {
     return;
   state_ = state::closed;
   update_interest();
-  if (graceful)
-    ::shutdown(fd_, SHUT_RDWR);
-  ::close(fd_);
-  fd_ = -1;
+  // A graceful close while the peer may still be sending lingers: closing a socket with unread
+  // bytes sends a reset, which can destroy our last answer before the peer reads it.
+  if (graceful && !read_eof_) {
+    linger();
+  } else {
+    ::close(fd_);
+    fd_ = -1;
+  }
   if (queued() > 0)
     spdlog::debug("[conn {}] dropped {} unsent bytes on close", id_, queued());
   wbuf_.clear();
@@ -330,7 +338,43 @@ void stream_connection::close(caf::error reason, bool graceful) {
   send_lost(std::move(reason));
   thread_.open_count.fetch_sub(1, std::memory_order_relaxed);
   // Last: this may drop the final owning reference to *this.
-  thread_.connections.erase(id_);
+  if (!lingering_)
+    thread_.connections.erase(id_);
+}
+
+void stream_connection::linger() {
+  ::shutdown(fd_, SHUT_WR);
+  lingering_ = true;
+  thread_.watch(fd_, id_, 0, EPOLLIN);
+  interest_ = EPOLLIN;
+  auto timer = std::make_shared<asio::steady_timer>(thread_.ioc, linger_time);
+  timer->async_wait([weak = weak_from_this(), timer](const boost::system::error_code&) {
+    if (auto self = weak.lock())
+      self->end_linger();
+  });
+}
+
+void stream_connection::drain() {
+  for (;;) {
+    auto n = ::recv(fd_, thread_.read_buffer.get(), io_thread::read_buffer_size, 0);
+    if (n > 0)
+      continue;
+    if (n < 0 && would_block(errno))
+      return;
+    end_linger();  // the peer closed too, or the socket failed
+    return;
+  }
+}
+
+void stream_connection::end_linger() {
+  if (!lingering_)
+    return;
+  lingering_ = false;
+  thread_.watch(fd_, id_, interest_, 0);
+  interest_ = 0;
+  ::close(fd_);
+  fd_ = -1;
+  thread_.connections.erase(id_);  // last: may destroy *this
 }
 
 void stream_connection::send_lost(caf::error reason) {

@@ -120,8 +120,20 @@ std::string process::output() const {
   return read_file(out_path_);
 }
 
+namespace {
+
+/// `command` as one single-quoted shell word.
+std::string quoted(const std::string& command) {
+  std::string out = "'";
+  for (char c : command)
+    out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
+  return out + "'";
+}
+
+} // namespace
+
 std::string shell(const std::string& command, int timeout_seconds) {
-  auto full = "timeout " + std::to_string(timeout_seconds) + " bash -c '" + command + "'";
+  auto full = "timeout " + std::to_string(timeout_seconds) + " bash -c " + quoted(command);
   std::string out;
   if (auto* p = ::popen(full.c_str(), "r")) {
     char buf[4096];
@@ -134,8 +146,8 @@ std::string shell(const std::string& command, int timeout_seconds) {
 }
 
 int shell_status(const std::string& command, int timeout_seconds) {
-  auto full = "timeout " + std::to_string(timeout_seconds) + " bash -c '" + command
-              + "' >/dev/null 2>&1";
+  auto full = "timeout " + std::to_string(timeout_seconds) + " bash -c " + quoted(command)
+              + " >/dev/null 2>&1";
   auto st = std::system(full.c_str());
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -63,6 +64,12 @@ private:
   void fail(int err, const char* during);
   void deliver(caf::message msg);
   void send_lost(caf::error reason);
+  /// After a graceful close: our side is shut down for writing; what the peer still sends is
+  /// read and dropped until it closes too, or `linger_time` passes.
+  void linger();
+  void drain();
+  void end_linger();
+  static constexpr auto linger_time = std::chrono::seconds(2);
   size_t queued() const {
     return wbuf_.size() - woff_;
   }
@@ -85,6 +92,7 @@ private:
   bool read_eof_ = false;
   bool producer_paused_ = false;
   bool lost_sent_ = false;
+  bool lingering_ = false;
   caf::error close_reason_;
 };
 
