@@ -141,16 +141,13 @@ void stream_connection::do_write(bytes_view data) {
   }
   wbuf_.append(data.data(), data.size());
   // Corked until the end of this burst, unless the socket is already waiting to be writable.
-  // The watermarks count what the socket did not take: checked after the flush, or now when
-  // the socket is blocked.
-  if (corked_)
-    return;
-  if ((interest_ & EPOLLOUT) == 0) {
+  // A producer that writes past the high-water mark within one burst is paused at once: its
+  // pause arrives before anything it sends itself to go on producing.
+  if (!corked_ && (interest_ & EPOLLOUT) == 0) {
     corked_ = true;
     thread_.flush_soon(shared_from_this());
-  } else {
-    check_watermarks();
   }
+  check_watermarks();
 }
 
 void stream_connection::flush() {

@@ -120,6 +120,15 @@ std::string process::output() const {
   return read_file(out_path_);
 }
 
+long process::rss_kib() const {
+  std::ifstream status{"/proc/" + std::to_string(pid_) + "/status"};
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::atol(line.c_str() + 6);
+  return 0;
+}
+
 namespace {
 
 /// `command` as one single-quoted shell word.

@@ -27,6 +27,13 @@ public:
   /// Sends a signal.
   void signal(int sig);
 
+  pid_t pid() const {
+    return pid_;
+  }
+
+  /// Resident memory in KiB (VmRSS), 0 if unknown.
+  long rss_kib() const;
+
   /// Waits for the exit; returns the exit code (128+N for signal N, -1 on timeout).
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 

@@ -48,6 +48,12 @@ public:
   /// The connection's transport (a transport that drops writes before `connection_made`).
   ply::transport& transport();
 
+  /// A shared handle to the transport, to give to another actor that writes into it (a proxy);
+  /// null before `connection_made`.
+  transport_ptr transport_handle() const {
+    return transport_;
+  }
+
   /// The factory that built this protocol (invalid in bare tests).
   const caf::actor& factory() const {
     return factory_;

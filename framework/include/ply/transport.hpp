@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 
 #include "ply/address.hpp"
 #include "ply/bytes.hpp"
@@ -61,3 +62,7 @@ constexpr size_t default_high_water_mark = 1024 * 1024;
 constexpr size_t default_low_water_mark = 256 * 1024;
 
 } // namespace ply
+
+/// Transports travel in local messages (a port forwarder hands one side's transport to the other);
+/// they never cross a node boundary.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::transport_ptr)

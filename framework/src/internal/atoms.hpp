@@ -30,5 +30,4 @@ struct reactor_ref {
 } // namespace ply::detail
 
 // Local-only message types: they never cross a node boundary.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::transport_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::detail::reactor_ref)
