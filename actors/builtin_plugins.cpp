@@ -5,6 +5,7 @@
 #include "daytime/daytime.hpp"
 #include "discard/discard.hpp"
 #include "echo/echo.hpp"
+#include "finger/finger.hpp"
 #include "kv/kv.hpp"
 #include "portforward/portforward.hpp"
 #include "pubsub/pubsub.hpp"
@@ -19,6 +20,7 @@ void register_builtin_plugins(plugin_registry& reg) {
   register_daytime_plugin(reg);
   register_discard_plugin(reg);
   register_echo_plugin(reg);
+  finger::register_plugin(reg);
   kv::register_plugin(reg);
   register_portforward_plugin(reg);
   pubsub::register_plugin(reg);

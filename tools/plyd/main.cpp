@@ -167,6 +167,8 @@ int main(int argc, char** argv) {
   std::map<std::string, ply::service_builder> builders;
   for (auto& p : reg.all()) {
     auto* sub = app.add_subcommand(p.name, p.description);
+    // plyd's own options may also follow the plugin: "plyd finger ... --uid nobody".
+    sub->fallthrough();
     builders[p.name] = p.declare(*sub);
   }
   app.footer("Run 'plyd PLUGIN --help' for a plugin's options.");
