@@ -29,6 +29,8 @@ std::string to_string(errc code) {
     case errc::refused: return "refused";
     case errc::cancelled: return "cancelled";
     case errc::unsupported: return "unsupported";
+    case errc::spawn_failed: return "spawn_failed";
+    case errc::process_failed: return "process_failed";
   }
   return "unknown";
 }

@@ -139,6 +139,10 @@ void protocol::handle_lost(caf::error reason) {
     transport_->lose_connection();
   if (factory_)
     send(factory_, detail::lost_atom::value, std::move(reason));
+  connection_done();
+}
+
+void protocol::connection_done() {
   quit();
 }
 

@@ -179,6 +179,10 @@ void stream_connection::on_writable() {
     woff_ = 0;
   }
   check_watermarks();
+  if (queued() == 0 && half_close_pending_) {
+    half_close_pending_ = false;
+    ::shutdown(fd_, SHUT_WR);
+  }
   if (queued() == 0 && state_ == state::closing)
     close(make_error(errc::connection_done), true);
   else
@@ -208,6 +212,15 @@ void stream_connection::lose_connection() {
 void stream_connection::do_lose() {
   if (state_ != state::open)
     return;
+  if (err_ && !read_eof_) {
+    // A child process: closing means closing its standard input (once what we wrote is sent),
+    // while its output is still read.
+    if (queued() == 0)
+      ::shutdown(fd_, SHUT_WR);
+    else
+      half_close_pending_ = true;
+    return;
+  }
   state_ = state::closing;
   if (queued() == 0)
     close(make_error(errc::connection_done), true);
@@ -256,8 +269,35 @@ uint64_t stream_connection::id() const {
   return id_;
 }
 
+void stream_connection::set_stderr(std::shared_ptr<stream_connection> err) {
+  err->is_stderr_ = true;
+  err_ = std::move(err);
+}
+
+void stream_connection::process_exited(int wait_status) {
+  on_thread([this, wait_status] {
+    if (!exit_target_) {
+      pending_exit_ = wait_status;
+      return;
+    }
+    caf::actor_cast<caf::abstract_actor*>(exit_target_)
+      ->enqueue(nullptr, caf::make_message_id(), caf::make_message(exited_atom::value, wait_status),
+                &thread_);
+    exit_target_ = nullptr;
+  });
+}
+
 void stream_connection::attach(caf::actor protocol) {
   on_thread([this, protocol = std::move(protocol)]() mutable {
+    if (err_) {
+      err_->attach(protocol);
+      exit_target_ = protocol;
+      if (pending_exit_) {
+        auto st = *pending_exit_;
+        pending_exit_.reset();
+        process_exited(st);
+      }
+    }
     protocol_ = std::move(protocol);
     protocol_id_ = protocol_.id();
     if (state_ == state::closed)
@@ -276,6 +316,11 @@ void stream_connection::on_readable() {
       fail(errno, "read");
     return;
   }
+  if (n == 0 && is_stderr_) {
+    read_eof_ = true;
+    close(make_error(errc::connection_done), true);
+    return;
+  }
   if (n == 0) {
     // The peer is done sending. The protocol hears of it after the data it has not handled yet;
     // what it writes until then is still flushed (its lose_connection closes the socket).
@@ -290,13 +335,19 @@ void stream_connection::on_readable() {
                                           std::to_string(protocol_id_) +
                                           ",\"n\":" + std::to_string(n));
     auto outer = trace::detail::exchange_current(id);
-    deliver(caf::make_message(data_atom::value,
-                              bytes{thread_.read_buffer.get(), static_cast<size_t>(n)}));
+    deliver_data(static_cast<size_t>(n));
     trace::detail::exchange_current(outer);
     return;
   }
-  deliver(caf::make_message(data_atom::value,
-                            bytes{thread_.read_buffer.get(), static_cast<size_t>(n)}));
+  deliver_data(static_cast<size_t>(n));
+}
+
+void stream_connection::deliver_data(size_t n) {
+  bytes data{thread_.read_buffer.get(), n};
+  if (is_stderr_)
+    deliver(caf::make_message(err_data_atom::value, std::move(data)));
+  else
+    deliver(caf::make_message(data_atom::value, std::move(data)));
 }
 
 // -- closing --------------------------------------------------------------------------------------
@@ -328,6 +379,10 @@ void stream_connection::close(caf::error reason, bool graceful) {
   wbuf_.shrink_to_fit();
   woff_ = 0;
   close_reason_ = reason;
+  if (err_) {
+    err_->lose_connection();  // the child's standard error goes with its output
+    err_ = nullptr;
+  }
   if (trace::on())
     trace::record("conn_lost", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
                                  std::to_string(protocol_id_) +
@@ -378,6 +433,11 @@ void stream_connection::send_lost(caf::error reason) {
   if (lost_sent_ || !protocol_)
     return;
   lost_sent_ = true;
+  if (is_stderr_) {
+    deliver(caf::make_message(err_done_atom::value));
+    protocol_ = nullptr;
+    return;
+  }
   deliver(caf::make_message(lost_atom::value, std::move(reason)));
   // The protocol actor holds this transport; dropping our handle breaks the cycle.
   protocol_ = nullptr;

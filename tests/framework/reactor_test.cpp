@@ -14,56 +14,17 @@
 #include "ply/line_receiver.hpp"
 #include "ply/protocol.hpp"
 #include "recorder.hpp"
+#include "running_reactor.hpp"
 #include "socket_client.hpp"
 
 using namespace ply;
 using namespace std::chrono_literals;
 using ply::test::recorder;
 using ply::test::recorder_ptr;
+using ply::test::running_reactor;
 using ply::test::socket_client;
 
 namespace {
-
-/// A reactor running on its own thread for the duration of a test.
-struct running_reactor {
-  explicit running_reactor(size_t threads = 1) : sys(cfg), r(sys, make_opts(threads)) {
-  }
-
-  static reactor::options make_opts(size_t threads) {
-    reactor::options o;
-    o.threads = threads;
-    o.handle_signals = false;
-    o.stop_timeout = 1000ms;
-    return o;
-  }
-
-  uint16_t listen(factory_maker m) {
-    auto port = r.listen("tcp:0:interface=127.0.0.1", std::move(m));
-    REQUIRE(port);
-    return *port;
-  }
-
-  void start() {
-    thread = std::thread([this] { rc = r.run(); });
-  }
-
-  int stop() {
-    r.stop();
-    if (thread.joinable())
-      thread.join();
-    return rc;
-  }
-
-  ~running_reactor() {
-    stop();
-  }
-
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  reactor r;
-  std::thread thread;
-  int rc = -1;
-};
 
 class echo : public protocol {
 public:

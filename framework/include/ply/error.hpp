@@ -25,6 +25,8 @@ enum class errc : uint8_t {
   refused,             ///< A factory refused a connection.
   cancelled,           ///< An operation was cancelled.
   unsupported,         ///< A feature that is not available (yet) was asked for.
+  spawn_failed,        ///< A child process could not be started.
+  process_failed,      ///< A child process exited non-zero or was killed.
 };
 
 /// The name of an error code, such as "connection_refused".

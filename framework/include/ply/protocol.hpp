@@ -71,6 +71,14 @@ public:
   void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) override;
 
 protected:
+  /// The framework's handlers for the connection's events; subclasses for other transports add
+  /// theirs (`process_protocol`).
+  virtual caf::message_handler framework_handlers();
+
+  /// The connection ended and `connection_lost` ran: the actor quits (a process protocol waits
+  /// for the exit status too).
+  virtual void connection_done();
+
   /// Traces the handling when tracing is on, then handles the message as CAF does.
   caf::invoke_message_result consume(caf::mailbox_element& x) override;
 
@@ -83,7 +91,6 @@ protected:
 private:
   /// Live counters for `ply-trace top`.
   trace::detail::live_entry live_;
-  caf::message_handler framework_handlers();
   void handle_lost(caf::error reason);
 
   transport_ptr transport_;

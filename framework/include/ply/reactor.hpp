@@ -11,6 +11,7 @@
 
 #include "ply/deferred.hpp"
 #include "ply/factory.hpp"
+#include "ply/process.hpp"
 #include "ply/time.hpp"
 
 namespace ply {
@@ -51,6 +52,14 @@ public:
 
   /// Connects with an already spawned client factory actor.
   caf::expected<caf::actor> connect(std::string_view endpoint, caf::actor factory);
+
+  /// Starts a child process (Twisted's spawnProcess) whose standard input, output and error are
+  /// the transport of a protocol actor built by the factory (a `process_protocol`); returns the
+  /// factory actor. Fails at once (`errc::spawn_failed`) when the program cannot be started.
+  caf::expected<caf::actor> spawn_process(process_spec spec, factory_maker make);
+
+  /// Starts a child process for an already spawned factory actor.
+  caf::expected<caf::actor> spawn_process(process_spec spec, caf::actor factory);
 
   /// The reactor as an actor, so that actors control it by messages (`ply/atoms.hpp`):
   /// `(listen_atom, endpoint, factory)` answers the bound port, `(connect_atom, endpoint, factory)`

@@ -20,6 +20,9 @@ using resume_atom = caf::atom_constant<caf::atom("plyresume")>;  // resume produ
 using start_atom = caf::atom_constant<caf::atom("plystart")>;    // factory started (+ reactor)
 using stop_atom = caf::atom_constant<caf::atom("plystop")>;      // factory must stop
 using failed_atom = caf::atom_constant<caf::atom("plyfailed")>;  // client connect failed
+using err_data_atom = caf::atom_constant<caf::atom("plyerr")>;  // a process's standard error
+using err_done_atom = caf::atom_constant<caf::atom("plyerrdone")>;  // ... and its end
+using exited_atom = caf::atom_constant<caf::atom("plyexited")>;  // a process ended (+ status)
 using observe_atom = caf::atom_constant<caf::atom("plyobserve")>;  // report outcomes to an actor
 
 /// The reactor that starts a factory; CAF messages may not hold raw pointers.

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/error.hpp>
@@ -48,6 +49,15 @@ public:
   /// Sends what was written since the last flush (see `io_thread::flush_soon`).
   void flush();
 
+  // -- child processes: this connection is the child's stdin and stdout --
+
+  /// Carries the child's standard error to the same protocol actor, as stderr data; its end is
+  /// not a `connection_lost`.
+  void set_stderr(std::shared_ptr<stream_connection> err);
+
+  /// The child ended: tells the protocol (now, or once it is attached). Any thread.
+  void process_exited(int wait_status);
+
 private:
   enum class state : uint8_t { open, closing, closed };
 
@@ -56,6 +66,7 @@ private:
 
   void do_write(bytes_view data);
   void on_readable();
+  void deliver_data(size_t n);
   void on_writable();
   void update_interest();
   void check_watermarks();
@@ -93,6 +104,11 @@ private:
   bool producer_paused_ = false;
   bool lost_sent_ = false;
   bool lingering_ = false;
+  bool is_stderr_ = false;
+  bool half_close_pending_ = false;          ///< a child's stdin closes once the buffer is sent                   ///< data goes out as stderr; no lost message
+  std::shared_ptr<stream_connection> err_;  ///< a child's standard error
+  caf::actor exit_target_;                   ///< hears the child's exit (kept after the loss)
+  std::optional<int> pending_exit_;
   caf::error close_reason_;
 };
 
