@@ -15,6 +15,8 @@
 #include <ply/services.hpp>
 #include <ply/trace.hpp>
 
+#include "chat/irc.hpp"
+#include "chat/messages.hpp"
 #include "clustered_server.hpp"
 #include "text.hpp"
 
@@ -22,16 +24,6 @@ namespace ply::actors::chat {
 
 namespace {
 
-// Connection -> hub.
-using claim_atom = caf::atom_constant<caf::atom("ch_claim")>;
-using say_atom = caf::atom_constant<caf::atom("ch_say")>;
-using me_atom = caf::atom_constant<caf::atom("ch_me")>;
-using join_atom = caf::atom_constant<caf::atom("ch_join")>;
-using who_atom = caf::atom_constant<caf::atom("ch_who")>;
-using rooms_atom = caf::atom_constant<caf::atom("ch_rooms")>;
-using msg_atom = caf::atom_constant<caf::atom("ch_msg")>;
-// Hub -> connection: one line of output.
-using line_atom = caf::atom_constant<caf::atom("ch_line")>;
 // Hub -> hub.
 using sync_atom = caf::atom_constant<caf::atom("ch_sync")>;
 using entered_atom = caf::atom_constant<caf::atom("ch_enter")>;
@@ -208,8 +200,12 @@ std::string with_crlf(std::string text) {
 /// of different nodes tell each other who entered, left and said what, so rooms span the cluster.
 class hub_actor : public factory {
 public:
-  hub_actor(options opts, caf::actor member, std::string node)
-    : opts_(std::move(opts)), member_(std::move(member)), node_(std::move(node)) {
+  hub_actor(options opts, caf::actor member, std::string node,
+            std::shared_ptr<std::atomic<uint16_t>> irc_port)
+    : opts_(std::move(opts)),
+      member_(std::move(member)),
+      node_(std::move(node)),
+      irc_port_(std::move(irc_port)) {
   }
 
   const char* name() const override {
@@ -222,6 +218,12 @@ public:
 
   caf::actor build_protocol(const ply::address&) override {
     return spawn_protocol<connection>(opts_);
+  }
+
+  caf::actor build_protocol_on(const ply::address& local, const ply::address& peer) override {
+    if (irc_port_ && local.port != 0 && local.port == irc_port_->load())
+      return spawn_irc_connection(*this, opts_);
+    return build_protocol(peer);
   }
 
   void protocol_ended(const caf::actor_addr& who, const caf::error&) override {
@@ -568,6 +570,7 @@ private:
   options opts_;
   caf::actor member_;
   std::string node_;
+  std::shared_ptr<std::atomic<uint16_t>> irc_port_;
   std::map<std::string, user> users_;               ///< every user of the cluster, by name
   std::map<caf::actor_addr, std::string> local_;    ///< this node's connections with a name
   std::map<std::string, pending_claim> claims_;     ///< names being claimed here
@@ -583,8 +586,9 @@ std::string check_name(std::string_view name, size_t max) {
     return "it is empty";
   if (name.size() > max)
     return "longer than " + std::to_string(max) + " bytes";
-  if (name.front() == '/')
-    return "it starts with '/'";
+  // '/' starts commands; '<', '*' and '#' start what others see of a line or a channel.
+  if (name.front() == '/' || name.front() == '<' || name.front() == '*' || name.front() == '#')
+    return std::string{"it starts with '"} + name.front() + "'";
   for (unsigned char c : name) {
     if (c < 0x20 || c == 0x7f)
       return "it contains control characters";
@@ -594,8 +598,10 @@ std::string check_name(std::string_view name, size_t max) {
   return {};
 }
 
-factory_maker hub(options opts, caf::actor cluster_member, std::string node) {
-  return factory::of<hub_actor>(std::move(opts), std::move(cluster_member), std::move(node));
+factory_maker hub(options opts, caf::actor cluster_member, std::string node,
+                  std::shared_ptr<std::atomic<uint16_t>> irc_port) {
+  return factory::of<hub_actor>(std::move(opts), std::move(cluster_member), std::move(node),
+                                std::move(irc_port));
 }
 
 void register_plugin(plugin_registry& reg) {
@@ -617,12 +623,19 @@ void register_plugin(plugin_registry& reg) {
         ->capture_default_str()
         ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
       cmd.add_option("--lobby", opts->lobby, "The room users start in")->capture_default_str();
+      auto irc = std::make_shared<std::string>();
+      cmd.add_option("--irc", *irc,
+                     "Also speak IRC on this endpoint (e.g. tcp:6667), into the same rooms");
       add_cluster_options(cmd, *cluster);
-      return [port, opts, cluster](const std::string& name) -> service_ptr {
-        return std::make_unique<clustered_server>(
-          name, *port, *cluster, [opts](caf::actor member, std::string node) {
-            return hub(*opts, std::move(member), std::move(node));
+      return [port, opts, cluster, irc](const std::string& name) -> service_ptr {
+        auto irc_port = irc->empty() ? nullptr : std::make_shared<std::atomic<uint16_t>>(0);
+        auto server = std::make_unique<clustered_server>(
+          name, *port, *cluster, [opts, irc_port](caf::actor member, std::string node) {
+            return hub(*opts, std::move(member), std::move(node), irc_port);
           });
+        if (irc_port)
+          server->add_listener(name + "-irc", *irc, [irc_port](uint16_t p) { *irc_port = p; });
+        return server;
       };
     }});
 }

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -29,7 +32,9 @@ std::string check_name(std::string_view name, size_t max);
 
 /// A maker for a node's chat hub: the factory of chat connections, which holds the node's users
 /// and rooms and, given a cluster member actor, shares them with the hubs of the other nodes.
-factory_maker hub(options opts, caf::actor cluster_member = {}, std::string node = "local");
+/// With `irc_port`, connections that arrive on that local port (set once it is bound) speak IRC.
+factory_maker hub(options opts, caf::actor cluster_member = {}, std::string node = "local",
+                  std::shared_ptr<std::atomic<uint16_t>> irc_port = nullptr);
 
 /// Registers `plyd chat`.
 void register_plugin(plugin_registry& reg);

@@ -57,6 +57,10 @@ void factory::stop_factory() {
   // nop
 }
 
+caf::actor factory::build_protocol_on(const ply::address&, const ply::address& peer) {
+  return build_protocol(peer);
+}
+
 void factory::protocol_ended(const caf::actor_addr&, const caf::error&) {
   // nop
 }
@@ -85,7 +89,7 @@ const char* factory::name() const {
 
 void factory::handle_connection(transport_ptr t) {
   auto peer = t->peer();
-  auto p = build_protocol(peer);
+  auto p = build_protocol_on(t->host(), peer);
   if (!p) {
     spdlog::info("[conn {} factory {}] connection from {} refused by the factory", t->id(), id(),
                  peer.to_string());

@@ -73,3 +73,25 @@ TEST_CASE("finger step 7: local users through the system's finger command", "[fi
   bad.send("-l\r\n");  // never an option on the command line
   CHECK(bad.read_to_eof().first == "No such user\r\n");
 }
+
+TEST_CASE("finger step 11: an IRC bot answers !finger in a plyd chat room", "[finger][examples][irc]") {
+  auto users = "/tmp/ply_finger_bot_" + std::to_string(::getpid());
+  std::ofstream{users} << "moshez: Happy and well\n";
+  process chat{{bin("plyd"), "chat", "--port", local, "--irc", local}};
+  auto line_port = chat.port(0);
+  auto irc_port = chat.port(1);
+  process bot{{bin("finger11_irc"), "--port", local, "--irc",
+               "tcp:127.0.0.1:" + std::to_string(irc_port), "--users", users}};
+  REQUIRE(bot.port() != 0);
+  ply::test::socket_client alice{line_port, 1000};
+  alice.send("alice\r\n");
+  alice.read_until("Welcome, alice!\r\n");
+  // The bot may still be joining: ask until it answers.
+  std::string got;
+  for (int i = 0; i < 20 && got.find("<fingerbot>") == std::string::npos; ++i) {
+    alice.send("!finger moshez\r\n");
+    got += alice.read_until("<fingerbot> Login: moshez | Happy and well\r\n");
+  }
+  CHECK(got.find("<fingerbot> Login: moshez | Happy and well") != std::string::npos);
+  std::remove(users.c_str());
+}

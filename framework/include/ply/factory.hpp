@@ -37,6 +37,10 @@ public:
   /// Spawns the protocol actor for a connection from `peer`; an invalid handle refuses it.
   virtual caf::actor build_protocol(const ply::address& peer) = 0;
 
+  /// Spawns the protocol actor for a connection from `peer` that came in at `local`: a factory
+  /// that listens on several endpoints tells them apart here. Default: `build_protocol(peer)`.
+  virtual caf::actor build_protocol_on(const ply::address& local, const ply::address& peer);
+
   /// A protocol actor ended: normally after `connection_lost`, or with an error when it crashed.
   virtual void protocol_ended(const caf::actor_addr& who, const caf::error& reason);
 
