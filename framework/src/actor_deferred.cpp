@@ -10,6 +10,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/response_promise.hpp>
+#include <spdlog/spdlog.h>
 #include <caf/send.hpp>
 
 namespace ply::detail {
@@ -91,6 +92,10 @@ blocking_pool& pool() {
 
 } // namespace
 
+void submit_blocking(std::function<void()> job) {
+  pool().submit(std::move(job));
+}
+
 caf::actor spawn_thread_relay(caf::actor_system& sys) {
   return spawn_function<caf::hidden>(sys, [](caf::event_based_actor* self) -> caf::behavior {
     return {
@@ -138,6 +143,18 @@ delayed_call actor_clock::call_later(duration delay, std::function<void()> fn) {
               std::chrono::duration_cast<caf::timespan>(delay), detail::sleep_atom::value)
     .then([st]() { st->fire(); }, [st](caf::error&) { st->fire(); });
   return delayed_call{st};
+}
+
+void call_in_thread(std::function<void()> fn) {
+  detail::submit_blocking([fn = std::move(fn)] {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      spdlog::error("call_in_thread: the function threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("call_in_thread: the function threw");
+    }
+  });
 }
 
 } // namespace ply

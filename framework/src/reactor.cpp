@@ -700,6 +700,11 @@ caf::actor reactor::control() const {
   return impl_->control;
 }
 
+void reactor::call_from_thread(std::function<void()> fn) {
+  // Posting is thread-safe; before run the io_context holds it until run starts.
+  asio::post(impl_->main_thread().ioc, std::move(fn));
+}
+
 void reactor::call_when_running(std::function<void()> fn) {
   if (impl_->running) {
     asio::post(impl_->main_thread().ioc, std::move(fn));

@@ -134,3 +134,31 @@ TEST_CASE("get_process_output answers a child's output to an actor, or why it fa
   CHECK(ask({{"no-such-program-here"}})
         == "failed:cannot run 'no-such-program-here': No such file or directory");
 }
+
+TEST_CASE("call_in_thread runs blocking work off the reactor; call_from_thread comes back",
+          "[threads]") {
+  running_reactor rr;
+  rr.start();
+  std::promise<std::pair<bool, bool>> where;
+  auto fut = where.get_future();
+  rr.r.call_from_thread([&] {
+    auto reactor_thread = std::this_thread::get_id();
+    call_in_thread([&, reactor_thread] {
+      auto pool_thread = std::this_thread::get_id();
+      std::this_thread::sleep_for(50ms);  // blocking is fine here
+      rr.r.call_from_thread([&, reactor_thread, pool_thread] {
+        where.set_value({pool_thread != reactor_thread,
+                         std::this_thread::get_id() == reactor_thread});
+      });
+    });
+  });
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  auto [off_reactor, back_on_reactor] = fut.get();
+  CHECK(off_reactor);
+  CHECK(back_on_reactor);
+  // An exception in the pool is logged, and the pool keeps working.
+  std::promise<void> after;
+  call_in_thread([] { throw std::runtime_error("boom"); });
+  call_in_thread([&] { after.set_value(); });
+  CHECK(after.get_future().wait_for(5s) == std::future_status::ready);
+}

@@ -35,6 +35,9 @@ struct thread_result {
 /// with its `thread_result` (from its own context, as CAF requires) and quits.
 caf::actor spawn_thread_relay(caf::actor_system& sys);
 
+/// Queues blocking `job` on the process's thread pool.
+void submit_blocking(std::function<void()> job);
+
 /// An actor that never answers: requests to it time out, which is how `actor_clock` sleeps.
 caf::actor spawn_timer_sink(caf::actor_system& sys);
 
@@ -91,6 +94,11 @@ caf::result<T> respond(Self* self, deferred<T> d) {
   });
   return rp;
 }
+
+/// Runs blocking `fn` on the process's thread pool (Twisted's callInThread), the pool that
+/// `defer_to_thread` uses; it returns nothing, and an exception it throws is logged. To get back
+/// to the reactor from there, use `reactor::call_from_thread`, or send a message.
+void call_in_thread(std::function<void()> fn);
 
 /// Runs blocking `f` on the thread pool; the deferred fires back inside `self`, between messages.
 template <class Self, class F>

@@ -67,6 +67,10 @@ public:
   /// `(stop_atom, exit_code)` stops the reactor. It quits when the reactor stops.
   caf::actor control() const;
 
+  /// Runs `fn` on the reactor's first thread, from any thread (Twisted's callFromThread): the
+  /// way back from `call_in_thread` work. Before `run` it waits for `run`.
+  void call_from_thread(std::function<void()> fn);
+
   /// Runs `fn` on the reactor's first thread once `run` has started.
   void call_when_running(std::function<void()> fn);
 
