@@ -56,8 +56,10 @@ caf::expected<endpoint> parse(std::string_view text, bool client) {
     ep.type = endpoint::kind::unix_socket;
   else if (kind == "ssl")
     ep.type = endpoint::kind::ssl;
+  else if (kind == "udp")
+    ep.type = endpoint::kind::udp;
   else
-    return bad(text, "unknown type '" + kind + "' (expected tcp, unix or ssl)");
+    return bad(text, "unknown type '" + kind + "' (expected tcp, udp, unix or ssl)");
   std::vector<std::string> positional;
   for (size_t i = 1; i < fields.size(); ++i) {
     auto& f = fields[i];
@@ -118,6 +120,7 @@ std::string endpoint::to_string() const {
     case kind::tcp: out = "tcp"; break;
     case kind::unix_socket: out = "unix"; break;
     case kind::ssl: out = "ssl"; break;
+    case kind::udp: out = "udp"; break;
   }
   if (type == kind::unix_socket) {
     out += ":" + path;

@@ -27,6 +27,7 @@
 #include "internal/spawn_function.hpp"
 #include "internal/io_thread.hpp"
 #include "internal/stream_connection.hpp"
+#include "internal/udp_port.hpp"
 #include "ply/atoms.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/error.hpp"
@@ -232,6 +233,9 @@ struct reactor::impl {
       backlog = std::atoi(i->second.c_str());
     if (ep->type == endpoint::kind::unix_socket)
       return listen_unix(*ep, backlog, factory, make);
+    if (ep->type == endpoint::kind::udp)
+      return make_error(errc::bad_endpoint, "endpoint '" + std::string{text}
+                                              + "': UDP is not a stream: use listen_udp");
     if (ep->type != endpoint::kind::tcp)
       return make_error(errc::unsupported, "endpoint '" + std::string{text}
                                              + "': ssl endpoints are not supported yet");
@@ -309,6 +313,9 @@ struct reactor::impl {
     if (ep->type == endpoint::kind::ssl)
       return make_error(errc::unsupported, "endpoint '" + std::string{text}
                                              + "': ssl endpoints are not supported yet");
+    if (ep->type == endpoint::kind::udp)
+      return make_error(errc::bad_endpoint, "endpoint '" + std::string{text}
+                                              + "': UDP is not a stream: use listen_udp");
     auto timeout = std::chrono::seconds(30);
     if (auto i = ep->options.find("timeout"); i != ep->options.end())
       timeout = std::chrono::seconds(std::stoi(i->second));
@@ -502,6 +509,47 @@ struct reactor::impl {
     (*poll)();
   }
 
+  std::mutex udp_mtx;
+  std::vector<std::shared_ptr<detail::udp_port>> udp_ports;
+
+  caf::expected<uint16_t> listen_udp(std::string_view text, const datagram_maker& make) {
+    auto ep = parse_server_endpoint(text);
+    if (!ep)
+      return ep.error();
+    if (ep->type != endpoint::kind::udp)
+      return make_error(errc::bad_endpoint,
+                        "endpoint '" + std::string{text} + "': listen_udp wants udp:PORT");
+    boost::system::error_code ec;
+    auto addr = ep->host.empty() ? asio::ip::address{asio::ip::address_v4::any()}
+                                 : asio::ip::make_address(ep->host, ec);
+    if (ec)
+      return make_error(errc::bad_endpoint, "endpoint '" + std::string{text}
+                                              + "': bad interface '" + ep->host + "'");
+    auto& thr = pick_thread();
+    asio::ip::udp::socket sock{thr.ioc};
+    asio::ip::udp::endpoint bind_ep{addr, ep->port};
+    auto what = "cannot bind UDP " + address{addr.to_string(), ep->port}.to_string() + ": ";
+    if (sock.open(bind_ep.protocol(), ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    if (sock.bind(bind_ep, ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    auto port = std::make_shared<detail::udp_port>(thr, std::move(sock));
+    {
+      std::lock_guard<std::mutex> guard{udp_mtx};
+      udp_ports.push_back(port);
+    }
+    port->start(make(sys));
+    spdlog::info("listening on udp:{}", address{addr.to_string(), port->port()}.to_string());
+    return port->port();
+  }
+
+  void close_udp() {
+    std::lock_guard<std::mutex> guard{udp_mtx};
+    for (auto& p : udp_ports)
+      p->close();
+    udp_ports.clear();
+  }
+
   size_t open_connections() const {
     size_t n = 0;
     for (auto& t : threads)
@@ -563,6 +611,7 @@ struct reactor::impl {
       signals->cancel(ignored);
     for (auto& sig : extra_signals)
       sig->set.cancel(ignored);
+    close_udp();
     for_each_connection([](detail::stream_connection& c) { c.lose_connection(); });
     auto deadline = std::chrono::steady_clock::now() + opts.stop_timeout;
     wait_until([this] { return open_connections() == 0; }, deadline, [this, deadline] {
@@ -651,6 +700,10 @@ caf::expected<uint16_t> reactor::listen(std::string_view endpoint, factory_maker
 
 caf::expected<uint16_t> reactor::listen(std::string_view endpoint, caf::actor factory) {
   return impl_->check(impl_->listen(endpoint, &factory, nullptr));
+}
+
+caf::expected<uint16_t> reactor::listen_udp(std::string_view endpoint, datagram_maker make) {
+  return impl_->check(impl_->listen_udp(endpoint, make));
 }
 
 caf::expected<caf::actor> reactor::connect(std::string_view endpoint, factory_maker make) {

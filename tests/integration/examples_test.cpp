@@ -21,7 +21,7 @@ TEST_CASE("every example answers --help and exits 0", "[examples]") {
   for (auto name : {"echo_server", "echo_client", "double_echo", "set_timeout", "set_interval",
                     "chat_server", "pubsub_server", "web_echo", "length_prefixed",
                     "deferred_callbacks", "deferred_errbacks", "nonblocking_delay", "finger_deferred",
-                    "coroutine_chain"}) {
+                    "coroutine_chain", "udp_echo", "udp_daytime"}) {
     INFO(name);
     process p{{bin(name), "--help"}};
     CHECK(p.wait() == 0);
@@ -176,4 +176,18 @@ TEST_CASE("SIGTERM and SIGINT stop a server gracefully: clients see EOF, exit co
     CHECK(std::chrono::steady_clock::now() - started < 2s);
     CHECK(c.read_to_eof().second);
   }
+}
+
+TEST_CASE("udp_echo and udp_daytime answer nc -u datagrams", "[examples][udp]") {
+  process echo{{bin("udp_echo"), "--port", "udp:0:interface=127.0.0.1"}};
+  auto port = std::to_string(echo.port());
+  CHECK(shell("printf 'hello datagram' | nc -u -w1 127.0.0.1 " + port) == "hello datagram");
+  // Datagrams keep their boundaries: two sends, two answers.
+  CHECK(shell("(printf one; sleep 0.2; printf two) | nc -u -w1 127.0.0.1 " + port) == "onetwo");
+  process daytime{{bin("udp_daytime"), "--port", "udp:0:interface=127.0.0.1"}};
+  auto text = shell("printf x | nc -u -w1 127.0.0.1 " + std::to_string(daytime.port()));
+  CHECK_THAT(text, Catch::Matches(R"(\w+day, \w+ \d\d, \d{4} \d\d:\d\d:\d\d-UTC\r\n)"));
+  process wrong{{bin("udp_echo"), "--port", "tcp:0"}};
+  CHECK(wrong.wait() == 2);
+  CHECK_THAT(wrong.log(), Catch::Contains("listen_udp wants udp:PORT"));
 }

@@ -11,9 +11,9 @@ namespace ply {
 
 /// A parsed endpoint string, as in Twisted: servers `tcp:8000`, `tcp:8000:interface=127.0.0.1`,
 /// `tcp:port=0`, `unix:/path`, `ssl:8443:cert=...:key=...`; clients `tcp:host=HOST:port=PORT` or
-/// `tcp:HOST:PORT`.
+/// `tcp:HOST:PORT`; `udp:PORT` for `reactor::listen_udp`.
 struct endpoint {
-  enum class kind { tcp, unix_socket, ssl };
+  enum class kind { tcp, unix_socket, ssl, udp };
 
   kind type = kind::tcp;
   /// For servers the interface to bind (empty: all interfaces), for clients the host to reach.

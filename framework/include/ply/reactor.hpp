@@ -9,6 +9,7 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
+#include "ply/datagram.hpp"
 #include "ply/deferred.hpp"
 #include "ply/factory.hpp"
 #include "ply/process.hpp"
@@ -45,6 +46,10 @@ public:
 
   /// Listens with an already spawned factory actor.
   caf::expected<uint16_t> listen(std::string_view endpoint, caf::actor factory);
+
+  /// Binds a UDP port (`udp:PORT[:interface=ADDR]`, `udp:0` for any free port) for a datagram
+  /// protocol actor built by `make`; returns the bound port. It closes when the reactor stops.
+  caf::expected<uint16_t> listen_udp(std::string_view endpoint, datagram_maker make);
 
   /// Connects to a client endpoint string; returns the (client) factory actor, which hears of the
   /// outcome through `client_connection_failed` or a protocol actor's `connection_made`.
