@@ -31,6 +31,7 @@
 #include "ply/atoms.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/error.hpp"
+#include "ply/tls.hpp"
 
 namespace ply {
 
@@ -97,6 +98,7 @@ struct reactor::impl {
     std::unique_ptr<tcp::acceptor> tcp_acceptor;
     std::unique_ptr<unix_stream::acceptor> unix_acceptor;
     std::string path;
+    tls_context_ptr tls;  ///< for ssl: endpoints
 
     uint16_t port() const {
       boost::system::error_code ec;
@@ -161,7 +163,8 @@ struct reactor::impl {
 
   /// Hands a connected socket (TCP or Unix) to `factory`, on the thread that owns the socket.
   template <class Socket>
-  void new_connection(io_thread& thr, Socket sock, const caf::actor& factory) {
+  void new_connection(io_thread& thr, Socket sock, const caf::actor& factory,
+                      const tls_context_ptr& tls = nullptr) {
     // The connection keeps only the descriptor: the thread's poller watches it.
     boost::system::error_code ec;
     sock.non_blocking(true, ec);
@@ -173,15 +176,17 @@ struct reactor::impl {
     auto conn = std::make_shared<detail::stream_connection>(
       thr, fd, next_connection_id.fetch_add(1, std::memory_order_relaxed));
     conn->open();
+    if (tls)
+      conn->start_tls(tls);  // before the protocol sees a byte
     caf::actor_cast<caf::abstract_actor*>(factory)->enqueue(
       nullptr, caf::make_message_id(),
       caf::make_message(detail::made_atom::value, transport_ptr{conn}), &thr);
   }
 
   template <class Acceptor>
-  void accept(Acceptor& acc, caf::actor factory, std::string where) {
+  void accept(Acceptor& acc, caf::actor factory, std::string where, tls_context_ptr tls) {
     auto& target = pick_thread();
-    acc.async_accept(target.ioc, [this, &acc, &target, factory, where](
+    acc.async_accept(target.ioc, [this, &acc, &target, factory, where, tls](
                                    const boost::system::error_code& ec,
                                    typename Acceptor::protocol_type::socket sock) mutable {
       if (ec == asio::error::operation_aborted || !acc.is_open())
@@ -191,19 +196,19 @@ struct reactor::impl {
         spdlog::warn("accept on {} failed: {}", where, ec.message());
         auto timer = std::make_shared<asio::steady_timer>(main_thread().ioc,
                                                           std::chrono::milliseconds(100));
-        timer->async_wait([this, &acc, factory, where, timer](const boost::system::error_code& tec) {
+        timer->async_wait([this, &acc, factory, where, timer, tls](const boost::system::error_code& tec) {
           if (!tec)
-            accept(acc, factory, where);
+            accept(acc, factory, where, tls);
         });
         return;
       }
       if (target.in_thread())
-        new_connection(target, std::move(sock), factory);
+        new_connection(target, std::move(sock), factory, tls);
       else
-        asio::post(target.ioc, [this, &target, sock = std::move(sock), factory]() mutable {
-          new_connection(target, std::move(sock), factory);
+        asio::post(target.ioc, [this, &target, sock = std::move(sock), factory, tls]() mutable {
+          new_connection(target, std::move(sock), factory, tls);
         });
-      accept(acc, std::move(factory), std::move(where));
+      accept(acc, std::move(factory), std::move(where), std::move(tls));
     });
   }
 
@@ -217,9 +222,9 @@ struct reactor::impl {
       acceptors.push_back(std::move(l));
       auto& added = acceptors.back();
       if (added.tcp_acceptor)
-        accept(*added.tcp_acceptor, f, where);
+        accept(*added.tcp_acceptor, f, where, added.tls);
       else
-        accept(*added.unix_acceptor, f, where);
+        accept(*added.unix_acceptor, f, where, added.tls);
     });
   }
 
@@ -236,9 +241,19 @@ struct reactor::impl {
     if (ep->type == endpoint::kind::udp)
       return make_error(errc::bad_endpoint, "endpoint '" + std::string{text}
                                               + "': UDP is not a stream: use listen_udp");
-    if (ep->type != endpoint::kind::tcp)
-      return make_error(errc::unsupported, "endpoint '" + std::string{text}
-                                             + "': ssl endpoints are not supported yet");
+    tls_context_ptr tls;
+    if (ep->type == endpoint::kind::ssl) {
+      auto opt = [&](const char* key) {
+        auto i = ep->options.find(key);
+        return i == ep->options.end() ? std::string{} : i->second;
+      };
+      auto ctx = tls_context::server(opt("cert"), opt("key"));
+      if (!ctx) {
+        auto why = describe(ctx.error());
+        return make_error(errc::listen_failed, "endpoint '" + std::string{text} + "': " + why);
+      }
+      tls = std::move(*ctx);
+    }
     boost::system::error_code ec;
     auto addr = ep->host.empty() ? asio::ip::address{asio::ip::address_v4::any()}
                                  : asio::ip::make_address(ep->host, ec);
@@ -258,9 +273,10 @@ struct reactor::impl {
     auto port = acc->local_endpoint().port();
     auto f = factory ? adopt_factory(*factory) : start_factory(*make);
     auto where = address{addr.to_string(), port}.to_string();
-    spdlog::info("listening on {}", where);
+    spdlog::info("listening on {}{}", tls ? "ssl:" : "", where);
     listener l;
     l.tcp_acceptor = std::move(acc);
+    l.tls = std::move(tls);
     add_listener(std::move(l), f, where);
     return port;
   }
@@ -310,9 +326,15 @@ struct reactor::impl {
     auto ep = parse_client_endpoint(text);
     if (!ep)
       return ep.error();
-    if (ep->type == endpoint::kind::ssl)
-      return make_error(errc::unsupported, "endpoint '" + std::string{text}
-                                             + "': ssl endpoints are not supported yet");
+    tls_context_ptr tls;
+    if (ep->type == endpoint::kind::ssl) {
+      auto ca = ep->options.count("ca") ? ep->options.at("ca") : std::string{};
+      auto verify = !ep->options.count("verify") || ep->options.at("verify") != "no";
+      auto ctx = tls_context::client(ca, verify, ep->host);
+      if (!ctx)
+        return ctx.error();
+      tls = std::move(*ctx);
+    }
     if (ep->type == endpoint::kind::udp)
       return make_error(errc::bad_endpoint, "endpoint '" + std::string{text}
                                               + "': UDP is not a stream: use listen_udp");
@@ -321,11 +343,11 @@ struct reactor::impl {
       timeout = std::chrono::seconds(std::stoi(i->second));
     auto f = factory ? adopt_factory(*factory) : start_factory(*make);
     auto& thr = pick_thread();
-    asio::post(thr.ioc, [this, &thr, ep = *ep, f, timeout] {
+    asio::post(thr.ioc, [this, &thr, ep = *ep, f, timeout, tls] {
       if (ep.type == endpoint::kind::unix_socket)
         start_connect_unix(thr, ep.path, f);
       else
-        start_connect(thr, ep, f, timeout);
+        start_connect(thr, ep, f, timeout, tls);
     });
     return f;
   }
@@ -352,7 +374,7 @@ struct reactor::impl {
   }
 
   void start_connect(io_thread& thr, const endpoint& ep, caf::actor f,
-                     std::chrono::seconds timeout) {
+                     std::chrono::seconds timeout, tls_context_ptr tls) {
     struct attempt {
       attempt(asio::io_context& ioc) : resolver(ioc), sock(ioc), timer(ioc) {
       }
@@ -377,8 +399,8 @@ struct reactor::impl {
     });
     at->resolver.async_resolve(
       ep.host, std::to_string(ep.port),
-      [this, &thr, at, f, failed](const boost::system::error_code& ec,
-                                  tcp::resolver::results_type results) {
+      [this, &thr, at, f, failed, tls](const boost::system::error_code& ec,
+                                       tcp::resolver::results_type results) {
         if (ec) {
           at->timer.cancel();
           failed(at->timed_out ? errc::timeout : errc::connect_failed,
@@ -386,8 +408,8 @@ struct reactor::impl {
           return;
         }
         asio::async_connect(at->sock, results,
-                            [this, &thr, at, f, failed](const boost::system::error_code& cec,
-                                                        const tcp::endpoint&) {
+                            [this, &thr, at, f, failed, tls](const boost::system::error_code& cec,
+                                                             const tcp::endpoint&) {
                               at->timer.cancel();
                               if (at->timed_out)
                                 failed(errc::timeout, "connection timed out");
@@ -396,7 +418,7 @@ struct reactor::impl {
                               else if (cec)
                                 failed(errc::connect_failed, cec.message());
                               else
-                                new_connection(thr, std::move(at->sock), f);
+                                new_connection(thr, std::move(at->sock), f, tls);
                             });
       });
   }

@@ -22,6 +22,7 @@
 
 #include "internal/atoms.hpp"
 #include "internal/io_thread.hpp"
+#include "internal/tls_session.hpp"
 #include "ply/error.hpp"
 
 namespace ply::detail {
@@ -135,6 +136,27 @@ void stream_connection::do_write(bytes_view data) {
                   data.size());
     return;
   }
+  if (tls_) {
+    std::string err;
+    if (!tls_->write(data, err)) {
+      spdlog::info("[conn {}] {}", id_, err);
+      close(make_error(errc::connection_lost, err), false);
+      return;
+    }
+    push_tls();
+    return;
+  }
+  queue_raw(data);
+}
+
+void stream_connection::push_tls() {
+  std::string cipher;
+  tls_->drain(cipher);
+  if (!cipher.empty() && state_ != state::closed)
+    queue_raw(cipher);
+}
+
+void stream_connection::queue_raw(bytes_view data) {
   if (queued() == 0) {
     wbuf_.clear();
     woff_ = 0;
@@ -212,6 +234,10 @@ void stream_connection::lose_connection() {
 void stream_connection::do_lose() {
   if (state_ != state::open)
     return;
+  if (tls_) {
+    tls_->shutdown();  // our close_notify goes out before the socket closes
+    push_tls();
+  }
   if (err_ && !read_eof_) {
     // A child process: closing means closing its standard input (once what we wrote is sent),
     // while its output is still read.
@@ -267,6 +293,24 @@ void stream_connection::set_write_watermarks(size_t high, size_t low) {
 
 uint64_t stream_connection::id() const {
   return id_;
+}
+
+caf::error stream_connection::start_tls(std::shared_ptr<tls_context> ctx) {
+  if (!ctx)
+    return make_error(errc::unsupported, "start_tls needs a TLS context");
+  on_thread([this, ctx = std::move(ctx)] {
+    if (tls_ || state_ == state::closed)
+      return;
+    tls_ = std::make_unique<tls_session>(*ctx);
+    std::string err;
+    if (!tls_->start(err)) {
+      spdlog::info("[conn {}] {}", id_, err);
+      close(make_error(errc::connection_lost, err), false);
+      return;
+    }
+    push_tls();
+  });
+  return {};
 }
 
 void stream_connection::set_stderr(std::shared_ptr<stream_connection> err) {
@@ -343,7 +387,30 @@ void stream_connection::on_readable() {
 }
 
 void stream_connection::deliver_data(size_t n) {
-  bytes data{thread_.read_buffer.get(), n};
+  if (tls_) {
+    std::string plain;
+    std::string err;
+    bool closed = false;
+    if (!tls_->feed(thread_.read_buffer.get(), n, plain, closed, err)) {
+      spdlog::info("[conn {}] {}", id_, err);
+      push_tls();  // the alert, if any
+      close(make_error(errc::connection_lost, err), false);
+      return;
+    }
+    push_tls();
+    if (!plain.empty())
+      deliver_bytes(std::move(plain));
+    if (closed && !read_eof_) {
+      read_eof_ = true;
+      update_interest();
+      send_lost(make_error(errc::connection_done, "connection closed by peer"));
+    }
+    return;
+  }
+  deliver_bytes(bytes{thread_.read_buffer.get(), n});
+}
+
+void stream_connection::deliver_bytes(bytes data) {
   if (is_stderr_)
     deliver(caf::make_message(err_data_atom::value, std::move(data)));
   else

@@ -1,5 +1,7 @@
 #include "ply/transport.hpp"
 
+#include "ply/error.hpp"
+
 namespace ply {
 
 transport::~transport() = default;
@@ -13,6 +15,10 @@ void transport::write_sequence(const std::vector<bytes>& parts) {
   for (auto& p : parts)
     joined += p;
   write(joined);
+}
+
+caf::error transport::start_tls(std::shared_ptr<tls_context>) {
+  return make_error(errc::unsupported, "this transport cannot switch to TLS");
 }
 
 } // namespace ply

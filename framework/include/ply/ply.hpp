@@ -15,6 +15,7 @@
 #include "ply/line_receiver.hpp"
 #include "ply/log.hpp"
 #include "ply/process.hpp"
+#include "ply/tls.hpp"
 #include "ply/protocol.hpp"
 #include "ply/reactor.hpp"
 #include "ply/run.hpp"

@@ -11,7 +11,11 @@
 #include "ply/address.hpp"
 #include "ply/bytes.hpp"
 
+#include <caf/error.hpp>
+
 namespace ply {
+
+class tls_context;
 
 /// The handle a protocol actor writes to. The reactor owns the socket; a transport may be used from
 /// any thread (operations from elsewhere are posted to the socket's reactor thread).
@@ -47,6 +51,12 @@ public:
   /// Sets the write buffer's high-water mark (the producer is paused above it) and low-water mark
   /// (it is resumed at or below it). Defaults: 1 MiB and 256 KiB.
   virtual void set_write_watermarks(size_t high, size_t low) = 0;
+
+  /// Switches the connection to TLS from here on (STARTTLS): what was written before still goes
+  /// out in the clear, everything after is encrypted; a server context answers the handshake, a
+  /// client context starts it. A handshake that fails ends the connection with the reason.
+  /// Default: not supported by this transport.
+  virtual caf::error start_tls(std::shared_ptr<tls_context> ctx);
 
   /// A process-wide unique connection id, for logs and traces.
   virtual uint64_t id() const = 0;

@@ -15,6 +15,7 @@
 namespace ply::detail {
 
 class io_thread;
+class tls_session;
 
 /// A stream connection (TCP or Unix socket) owned by one reactor thread: the transport of one
 /// protocol actor. It holds
@@ -42,6 +43,7 @@ public:
   void set_write_watermarks(size_t high, size_t low) override;
   uint64_t id() const override;
   void attach(caf::actor protocol) override;
+  caf::error start_tls(std::shared_ptr<tls_context> ctx) override;
 
   /// The poller saw `events` (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR) on the socket.
   void on_events(uint32_t events);
@@ -65,8 +67,12 @@ private:
   void on_thread(F f);
 
   void do_write(bytes_view data);
+  void queue_raw(bytes_view data);
   void on_readable();
   void deliver_data(size_t n);
+  void deliver_bytes(bytes data);
+  /// Moves the TLS session's ciphertext into the write buffer and gets it sent.
+  void push_tls();
   void on_writable();
   void update_interest();
   void check_watermarks();
@@ -104,6 +110,7 @@ private:
   bool producer_paused_ = false;
   bool lost_sent_ = false;
   bool lingering_ = false;
+  std::unique_ptr<tls_session> tls_;       ///< after start_tls: all bytes go through it
   bool is_stderr_ = false;
   bool half_close_pending_ = false;          ///< a child's stdin closes once the buffer is sent                   ///< data goes out as stderr; no lost message
   std::shared_ptr<stream_connection> err_;  ///< a child's standard error
