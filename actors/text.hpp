@@ -13,4 +13,13 @@ inline bool has_control_chars(std::string_view line) {
   });
 }
 
+/// `s` without leading and trailing blanks (spaces, tabs, a trailing CR).
+inline std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
 } // namespace ply::actors

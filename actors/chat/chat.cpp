@@ -581,23 +581,6 @@ private:
 
 } // namespace
 
-std::string check_name(std::string_view name, size_t max) {
-  if (name.empty())
-    return "it is empty";
-  if (name.size() > max)
-    return "longer than " + std::to_string(max) + " bytes";
-  // '/' starts commands; '<', '*' and '#' start what others see of a line or a channel.
-  if (name.front() == '/' || name.front() == '<' || name.front() == '*' || name.front() == '#')
-    return std::string{"it starts with '"} + name.front() + "'";
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f)
-      return "it contains control characters";
-    if (c == ' ')
-      return "it contains spaces";
-  }
-  return {};
-}
-
 factory_maker hub(options opts, caf::actor cluster_member, std::string node,
                   std::shared_ptr<std::atomic<uint16_t>> irc_port) {
   return factory::of<hub_actor>(std::move(opts), std::move(cluster_member), std::move(node),

@@ -17,14 +17,6 @@ namespace {
 using query_atom = caf::atom_constant<caf::atom("fg_query")>;
 using reload_atom = caf::atom_constant<caf::atom("fg_reload")>;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
 /// One finger connection: reads one query line, answers it, closes (RFC 1288).
 class connection : public line_receiver {
 public:
@@ -140,37 +132,21 @@ std::optional<std::map<std::string, std::string>> read_users(const std::string& 
   std::string line;
   size_t bad = 0;
   while (std::getline(in, line)) {
-    auto text = trim(line);
+    auto text = trim_blanks(line);
     if (text.empty() || text.front() == '#')
       continue;
     auto colon = text.find(':');
-    auto name = colon == std::string_view::npos ? std::string_view{} : trim(text.substr(0, colon));
+    auto name = colon == std::string_view::npos ? std::string_view{} : trim_blanks(text.substr(0, colon));
     if (name.empty() || name.find_first_of(" \t@/") != std::string_view::npos
         || has_control_chars(text)) {
       ++bad;
       continue;
     }
-    users[std::string{name}] = std::string{trim(text.substr(colon + 1))};
+    users[std::string{name}] = std::string{trim_blanks(text.substr(colon + 1))};
   }
   if (skipped)
     *skipped = bad;
   return users;
-}
-
-query parse_query(std::string_view line) {
-  query q;
-  auto text = trim(line);
-  if (text.substr(0, 2) == "/W" || text.substr(0, 2) == "/w") {
-    q.verbose = true;
-    text = trim(text.substr(2));
-  }
-  if (has_control_chars(text) || text.find(' ') != std::string_view::npos) {
-    q.valid = false;
-    return q;
-  }
-  q.forward = text.find('@') != std::string_view::npos;
-  q.user = std::string{text};
-  return q;
 }
 
 factory_maker finger_factory(std::string users_file, std::chrono::seconds reload) {

@@ -1,0 +1,29 @@
+// The framework's framers and endpoint strings: line framing and length-prefixed frames at any
+// chunking, and the endpoint parser on the whole input.
+#include <string>
+
+#include "chunks.hpp"
+#include "ply/endpoint.hpp"
+#include "ply/length_prefix_framer.hpp"
+#include "ply/line_framer.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  ply::line_framer lines{"\n", 256};
+  ply::fuzz::in_chunks(data, size, [&](std::string_view chunk) {
+    return lines.feed(chunk, [](std::string_view) { return true; })
+           != ply::line_framer::status::too_long;
+  });
+  ply::length_prefix_framer frames{size_t{size > 0 && data[0] % 2 ? 2u : 4u}, 1024};
+  ply::fuzz::in_chunks(data, size, [&](std::string_view chunk) {
+    return frames.feed(chunk, [&](std::string_view payload) {
+             // What comes out encodes back to a frame of the same payload.
+             if (!frames.encode(payload))
+               __builtin_trap();
+           })
+           == ply::length_prefix_framer::status::ok;
+  });
+  std::string text{reinterpret_cast<const char*>(data), size};
+  (void) ply::parse_server_endpoint(text);
+  (void) ply::parse_client_endpoint(text);
+  return 0;
+}
