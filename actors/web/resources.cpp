@@ -1,7 +1,10 @@
 // Resources, static files and the small HTTP helpers: pure code apart from the file system.
 #include "web/web.hpp"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -9,6 +12,7 @@
 #include <cctype>
 #include <charconv>
 #include <climits>
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 
@@ -142,7 +146,15 @@ deferred<http_response> actor_resource::render_get(http_request&, render_context
 
 // -- static files ---------------------------------------------------------------------------------
 
-static_dir::static_dir(std::string root) : root_(std::move(root)), real_root_(real_path(root_)) {
+static_dir::static_dir(std::string root)
+  : root_(std::move(root)),
+    real_root_(real_path(root_)),
+    root_fd_(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) {
+}
+
+static_dir::~static_dir() {
+  if (root_fd_ >= 0)
+    ::close(root_fd_);
 }
 
 bool static_dir::is_leaf() const {
@@ -174,6 +186,30 @@ std::string static_dir::mime_type(std::string_view file_name) {
   return "application/octet-stream";
 }
 
+int static_dir::open_beneath(const std::string& rel) const {
+  auto path = rel.empty() ? std::string{"."} : rel;
+  if (root_fd_ >= 0) {
+    // One system call resolves the path and refuses any escape from the root: "..", absolute
+    // symbolic links, links that climb out (EXDEV).
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    auto fd = static_cast<int>(::syscall(SYS_openat2, root_fd_, path.c_str(), &how, sizeof(how)));
+    if (fd >= 0 || (errno != ENOSYS && errno != EXDEV))
+      return fd;
+  }
+  // Kernels without openat2, and absolute symbolic links (which openat2 refuses even when they
+  // point inside): resolve, check containment, then open.
+  auto real = real_path(root_ + "/" + rel);
+  if (real.empty() || real_root_.empty())
+    return -1;
+  if (real != real_root_ && real.compare(0, real_root_.size() + 1, real_root_ + "/") != 0) {
+    errno = EXDEV;
+    return -1;
+  }
+  return ::open(real.c_str(), O_RDONLY | O_CLOEXEC);
+}
+
 deferred<http_response> static_dir::render_get(http_request& req, render_context&) {
   std::string rel;
   for (auto& seg : req.postpath) {
@@ -184,18 +220,25 @@ deferred<http_response> static_dir::render_get(http_request& req, render_context
       return succeed(not_found());
     }
     if (!seg.empty())
-      rel += "/" + seg;
+      rel += (rel.empty() ? "" : "/") + seg;
   }
-  auto real = real_path(root_ + rel);
-  if (real.empty() || real_root_.empty())
-    return succeed(not_found());
-  if (real != real_root_ && real.compare(0, real_root_.size() + 1, real_root_ + "/") != 0) {
-    spdlog::info("web: {} leads outside {} (a symbolic link?): refused", req.target, root_);
+  auto fd = open_beneath(rel);
+  if (fd < 0) {
+    if (errno == EXDEV || errno == ELOOP)
+      spdlog::info("web: {} leads outside {} (a symbolic link?): refused", req.target, root_);
     return succeed(not_found());
   }
+  struct closer {
+    int& fd;
+    ~closer() {
+      if (fd >= 0)
+        ::close(fd);
+    }
+  } close_fd{fd};
   struct stat st{};
-  if (::stat(real.c_str(), &st) != 0)
+  if (::fstat(fd, &st) != 0)
     return succeed(not_found());
+  auto name = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
   if (S_ISDIR(st.st_mode)) {
     if (req.path.empty() || req.path.back() != '/') {
       auto target_path = req.target.substr(0, req.target.find('?'));
@@ -203,60 +246,32 @@ deferred<http_response> static_dir::render_get(http_request& req, render_context
       r.set("Location", target_path + "/");
       return succeed(std::move(r));
     }
-    struct stat index{};
-    if (::stat((real + "/index.html").c_str(), &index) == 0 && S_ISREG(index.st_mode)) {
-      real += "/index.html";
-      st = index;
+    auto index = open_beneath(rel.empty() ? "index.html" : rel + "/index.html");
+    struct stat ist{};
+    if (index >= 0 && ::fstat(index, &ist) == 0 && S_ISREG(ist.st_mode)) {
+      ::close(fd);
+      fd = index;
+      st = ist;
+      name = "index.html";
     } else {
-      std::vector<std::pair<std::string, bool>> entries;
-      if (auto* d = ::opendir(real.c_str())) {
-        while (auto* e = ::readdir(d)) {
-          std::string name = e->d_name;
-          if (name == "." || name == "..")
-            continue;
-          struct stat est{};
-          bool dir = ::stat((real + "/" + name).c_str(), &est) == 0 && S_ISDIR(est.st_mode);
-          entries.emplace_back(name, dir);
-        }
-        ::closedir(d);
-      }
-      std::sort(entries.begin(), entries.end());
-      auto title = html_escape(req.path);
-      std::string body = "<!doctype html><meta charset=\"utf-8\"><title>Index of " + title
-                         + "</title><h1>Index of " + title + "</h1><ul>\n";
-      for (auto& [name, dir] : entries) {
-        std::string href;
-        for (unsigned char c : name) {
-          if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            href += static_cast<char>(c);
-          } else {
-            char buf[4];
-            std::snprintf(buf, sizeof(buf), "%%%02X", c);
-            href += buf;
-          }
-        }
-        auto suffix = dir ? "/" : "";
-        body += "<li><a href=\"" + href + suffix + "\">" + html_escape(name) + suffix
-                + "</a></li>\n";
-      }
-      body += "</ul>\n";
-      return succeed(http_response{200, "text/html; charset=utf-8", std::move(body)});
+      if (index >= 0)
+        ::close(index);
+      return succeed(listing(fd, req.path));
     }
   }
   if (!S_ISREG(st.st_mode))
     return succeed(not_found());
   auto size = static_cast<uint64_t>(st.st_size);
   http_response r;
-  r.set("Content-Type", mime_type(real));
+  r.set("Content-Type", mime_type(name));
   r.set("Last-Modified", http_date(st.st_mtime));
   r.set("Accept-Ranges", "bytes");
   if (auto ims = parse_http_date(req.header("If-Modified-Since")); ims >= 0 && st.st_mtime <= ims) {
     r.status = 304;
     return succeed(std::move(r));
   }
-  r.file = real;
-  r.offset = 0;
-  r.length = size;
+  uint64_t offset = 0;
+  uint64_t length = size;
   if (auto range = req.header("Range"); !range.empty()) {
     uint64_t first = 0, last = 0;
     bool whole = false;
@@ -267,13 +282,64 @@ deferred<http_response> static_dir::render_get(http_request& req, render_context
     }
     if (!whole) {
       r.status = 206;
-      r.offset = first;
-      r.length = last - first + 1;
+      offset = first;
+      length = last - first + 1;
       r.set("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/"
                                + std::to_string(size));
     }
   }
+  if (length <= inline_limit) {
+    // Small: read now, answered as a body.
+    r.body.resize(length);
+    auto n = length == 0 ? 0 : ::pread(fd, r.body.data(), length, static_cast<off_t>(offset));
+    if (n < 0 || static_cast<uint64_t>(n) != length)
+      return succeed(not_found());
+    return succeed(std::move(r));
+  }
+  // Large: the connection streams it with flow control, from the file this descriptor names.
+  char link[64];
+  std::snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  r.file = real_path(link);
+  r.offset = offset;
+  r.length = length;
+  if (r.file.empty())
+    return succeed(not_found());
   return succeed(std::move(r));
+}
+
+http_response static_dir::listing(int dir_fd, const std::string& path) const {
+  std::vector<std::pair<std::string, bool>> entries;
+  if (auto* d = ::fdopendir(::dup(dir_fd))) {
+    while (auto* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..")
+        continue;
+      struct stat est{};
+      bool dir = ::fstatat(::dirfd(d), name.c_str(), &est, 0) == 0 && S_ISDIR(est.st_mode);
+      entries.emplace_back(name, dir);
+    }
+    ::closedir(d);
+  }
+  std::sort(entries.begin(), entries.end());
+  auto title = html_escape(path);
+  std::string body = "<!doctype html><meta charset=\"utf-8\"><title>Index of " + title
+                     + "</title><h1>Index of " + title + "</h1><ul>\n";
+  for (auto& [name, dir] : entries) {
+    std::string href;
+    for (unsigned char c : name) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        href += static_cast<char>(c);
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof(buf), "%%%02X", c);
+        href += buf;
+      }
+    }
+    auto suffix = dir ? "/" : "";
+    body += "<li><a href=\"" + href + suffix + "\">" + html_escape(name) + suffix + "</a></li>\n";
+  }
+  body += "</ul>\n";
+  return http_response{200, "text/html; charset=utf-8", std::move(body)};
 }
 
 } // namespace ply::actors::web

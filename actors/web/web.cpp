@@ -32,6 +32,7 @@ namespace {
 namespace http = boost::beast::http;
 
 using render_atom = caf::atom_constant<caf::atom("web_rend")>;
+using rendered_atom = caf::atom_constant<caf::atom("web_done")>;
 using more_atom = caf::atom_constant<caf::atom("web_more")>;
 
 /// "Date:" values change once a second: formatted once a second per thread.
@@ -66,26 +67,25 @@ public:
 
   caf::message_handler extra_behavior() override {
     return {
-      [this](render_atom, http_request& req) -> caf::result<http_response> {
-        auto rp = make_response_promise<http_response>();
+      // A plain message each way rather than a request: no response promise, no awaited-response
+      // bookkeeping per HTTP request. The connection matches answers by sequence number.
+      [this](render_atom, uint64_t seq, http_request& req) {
+        auto conn = caf::actor_cast<caf::actor>(current_sender());
         auto target = req.target;
         try {
           render_context ctx{this, &clock_};
           traverse(req)
             ->render(req, ctx)
-            .add_both([rp, target](outcome<http_response> o) mutable {
-              if (o.ok()) {
-                rp.deliver(std::move(o.value()));
-              } else {
+            .add_both([this, conn, seq, target](outcome<http_response> o) mutable {
+              if (!o.ok())
                 spdlog::warn("web: rendering {} failed: {}", target, o.error().message());
-                rp.deliver(error_page(500, ""));
-              }
+              send(conn, rendered_atom::value, seq,
+                   o.ok() ? std::move(o.value()) : error_page(500, ""));
             });
         } catch (const std::exception& e) {
           spdlog::warn("web: rendering {} failed: {}", target, e.what());
-          rp.deliver(error_page(500, ""));
+          send(conn, rendered_atom::value, seq, error_page(500, ""));
         }
-        return rp;
       },
     };
   }
@@ -159,7 +159,10 @@ public:
   }
 
   caf::message_handler extra_behavior() override {
-    return {[this](more_atom) { stream_file(); }};
+    return {
+      [this](more_atom) { stream_file(); },
+      [this](rendered_atom, uint64_t seq, http_response& r) { answered(seq, std::move(r)); },
+    };
   }
 
 private:
@@ -262,13 +265,7 @@ private:
     }
     auto seq = s.seq;
     slots_.push_back(std::move(s));
-    request(factory(), caf::infinite, render_atom::value, std::move(req))
-      .then(
-        [this, seq](http_response& r) { answered(seq, std::move(r)); },
-        [this, seq](caf::error& err) {
-          spdlog::warn("[{}] rendering failed: {}", log_prefix(), to_string(err));
-          answered(seq, error_page(500, ""));
-        });
+    send(factory(), render_atom::value, seq, std::move(req));
   }
 
   void refuse(int status, std::string_view why) {

@@ -131,15 +131,27 @@ private:
 class static_dir : public resource {
 public:
   explicit static_dir(std::string root);
+  ~static_dir() override;
+  static_dir(const static_dir&) = delete;
+  static_dir& operator=(const static_dir&) = delete;
   bool is_leaf() const override;
   deferred<http_response> render_get(http_request& req, render_context& ctx) override;
 
   /// The MIME type for a file name, by extension ("application/octet-stream" when unknown).
   static std::string mime_type(std::string_view file_name);
 
+  /// Files up to this size are read at once and answered as a body; larger ones are streamed.
+  static constexpr uint64_t inline_limit = 256 * 1024;
+
 private:
+  /// Opens `rel` (relative to the root) for reading, never outside the root; -1 with errno set
+  /// (EXDEV or ELOOP for an escape).
+  int open_beneath(const std::string& rel) const;
+  http_response listing(int dir_fd, const std::string& path) const;
+
   std::string root_;       ///< as given
-  std::string real_root_;  ///< resolved, for the containment check
+  std::string real_root_;  ///< resolved, for kernels without openat2
+  int root_fd_ = -1;       ///< the root directory (O_PATH)
 };
 
 /// The site's limits on requests.
