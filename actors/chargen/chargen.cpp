@@ -55,10 +55,12 @@ void chargen::produce() {
     chunk += "\r\n";
   }
   transport().write(chunk);
-  // The pause (if this burst filled the buffer) arrives as a message before this one.
+  // The next burst comes a moment later, after the reactor sent this one and compared what the
+  // socket did not take with the high-water mark: a pause arrives before it. (A message to itself
+  // would be handled in the same turn, before any send.)
   if (!scheduled_) {
     scheduled_ = true;
-    send(this, more_atom::value);
+    delayed_send(this, std::chrono::milliseconds(1), more_atom::value);
   }
 }
 

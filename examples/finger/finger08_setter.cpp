@@ -28,9 +28,10 @@ class setter : public ply::line_receiver {
       send_line("Usage: USER STATUS");
       return;
     }
-    send(factory(), set_user_atom::value, std::string{line.substr(0, sp)},
-         std::string{line.substr(sp + 1)});
-    send_line("OK");
+    // "OK" once the status is stored: a finger query right after sees it.
+    request(factory(), std::chrono::seconds(5), set_user_atom::value,
+            std::string{line.substr(0, sp)}, std::string{line.substr(sp + 1)})
+      .then([this](bool) { send_line("OK"); });
   }
 };
 
@@ -48,7 +49,7 @@ public:
     return {
       [this](get_user_atom a, std::string& user) { return delegate(users_, a, std::move(user)); },
       [this](set_user_atom a, std::string& u, std::string& s) {
-        send(users_, a, std::move(u), std::move(s));
+        return delegate(users_, a, std::move(u), std::move(s));
       },
     };
   }
@@ -58,7 +59,9 @@ private:
   caf::actor users_;
 };
 
-caf::behavior users(caf::stateful_actor<std::map<std::string, std::string>>* self) {
+/// The users, shared by both listeners' factories. (The unused argument: CAF 0.17 mishandles
+/// function actors spawned without any.)
+caf::behavior users(caf::stateful_actor<std::map<std::string, std::string>>* self, int) {
   return {
     [self](get_user_atom, const std::string& user) {
       auto i = self->state.find(user);
@@ -66,6 +69,7 @@ caf::behavior users(caf::stateful_actor<std::map<std::string, std::string>>* sel
     },
     [self](set_user_atom, const std::string& user, const std::string& status) {
       self->state[user] = status;
+      return true;
     },
   };
 }
@@ -79,7 +83,7 @@ int main(int argc, char** argv) {
   cli.add("--port", port, "Endpoint for finger queries");
   cli.add("--setter", setter_port, "Endpoint for 'USER STATUS' lines (keep it local)");
   return ply::run(argc, argv, cli, [&](ply::reactor& r) {
-    auto store = r.system().spawn(users);
+    auto store = r.system().spawn(users, 0);
     r.listen(port, ply::factory::of<finger_factory>(false, store));
     r.listen(setter_port, ply::factory::of<finger_factory>(true, store));
   });

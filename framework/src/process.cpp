@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "internal/atoms.hpp"
+#include "internal/spawn_function.hpp"
 #include "ply/actor_deferred.hpp"
 #include "ply/error.hpp"
 #include "ply/reactor.hpp"
@@ -135,7 +136,7 @@ deferred<std::string> get_process_output(caf::event_based_actor* self, reactor& 
                                          process_spec spec, caf::timespan timeout) {
   // A runner actor starts the process and answers once it ended, so the deferred fires in
   // `self`'s own context.
-  auto runner = self->spawn([&r](caf::event_based_actor* run) -> caf::behavior {
+  auto runner = detail::spawn_function(self->system(), [&r](caf::event_based_actor* run) -> caf::behavior {
     return {[run, &r](run_atom, process_spec& spec) -> caf::result<std::string> {
       auto rp = run->make_response_promise<std::string>();
       auto started = r.spawn_process(std::move(spec), factory::of<collector_factory>(

@@ -163,13 +163,17 @@ void stream_connection::queue_raw(bytes_view data) {
   }
   wbuf_.append(data.data(), data.size());
   // Corked until the end of this burst, unless the socket is already waiting to be writable.
-  // A producer that writes past the high-water mark within one burst is paused at once: its
-  // pause arrives before anything it sends itself to go on producing.
-  if (!corked_ && (interest_ & EPOLLOUT) == 0) {
+  // The watermarks count what the socket did not take: checked after the flush, or now when
+  // the socket is blocked. (A burst larger than the high-water mark to a reader that keeps up
+  // is no reason to pause anyone: the chat would cut off a client that reads.)
+  if (corked_)
+    return;
+  if ((interest_ & EPOLLOUT) == 0) {
     corked_ = true;
     thread_.flush_soon(shared_from_this());
+  } else {
+    check_watermarks();
   }
-  check_watermarks();
 }
 
 void stream_connection::flush() {

@@ -169,7 +169,7 @@ TEST_CASE("a callback returning a deferred pauses the chain until it fires", "[d
   CHECK(take_unhandled_failures().empty());
 }
 
-TEST_CASE("firing twice is an error; after cancel a late answer is ignored", "[deferred]") {
+TEST_CASE("firing twice is an error, after cancel a late answer is ignored", "[deferred]") {
   clean_log clean;
   deferred<int> d;
   d.callback(1);
@@ -219,7 +219,7 @@ TEST_CASE("cancel runs the canceller and fails with cancelled_error unless it fi
   CHECK(take_unhandled_failures().empty());
 }
 
-TEST_CASE("add_timeout fails with timeout_error and cancels; in time it does nothing",
+TEST_CASE("add_timeout fails with timeout_error and cancels, in time it does nothing",
           "[deferred]") {
   clean_log clean;
   manual_clock clk;
@@ -396,7 +396,7 @@ deferred<void> wait_forever(deferred<int> never, bool& saw_cancel) {
 
 } // namespace
 
-TEST_CASE("coroutines co_await deferreds; failures become exceptions", "[deferred][coroutine]") {
+TEST_CASE("coroutines co_await deferreds, failures become exceptions", "[deferred][coroutine]") {
   clean_log clean;
   manual_clock clk;
   std::string got;

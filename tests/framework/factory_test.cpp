@@ -67,7 +67,7 @@ TEST_CASE("a factory builds one protocol actor per connection and sees it end", 
   b->close();
 }
 
-TEST_CASE("a crashing protocol actor closes only its connection; the factory cleans up",
+TEST_CASE("a crashing protocol actor closes only its connection, the factory cleans up",
           "[factory]") {
   test_system ts;
   auto rec = std::make_shared<recorder>();

@@ -183,7 +183,7 @@ TEST_CASE("reactor: a throwing protocol closes its connection, others go on", "[
   CHECK(good.read_exactly(5) == "hello");
 }
 
-TEST_CASE("reactor: writes after lose_connection are dropped; what came before is flushed",
+TEST_CASE("reactor: writes after lose_connection are dropped, what came before is flushed",
           "[reactor]") {
   running_reactor rr;
   auto port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
@@ -205,7 +205,7 @@ TEST_CASE("reactor: connecting to a closed port says connection refused", "[reac
   CHECK_THAT(fut.get(), Catch::Contains("connection refused"));
 }
 
-TEST_CASE("reactor: a full write buffer pauses the producer; draining resumes it, nothing lost",
+TEST_CASE("reactor: a full write buffer pauses the producer, draining resumes it, nothing lost",
           "[reactor]") {
   auto rec = std::make_shared<recorder>();
   running_reactor rr;

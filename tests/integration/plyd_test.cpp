@@ -82,7 +82,7 @@ TEST_CASE("plyd --help lists the plugins and --version answers", "[plyd]") {
   CHECK_THAT(version.output(), Catch::StartsWith("plyd (ply) "));
 }
 
-TEST_CASE("plyd --daemon --pidfile detaches; a second start is refused; SIGTERM removes the pid "
+TEST_CASE("plyd --daemon --pidfile detaches, a second start is refused, SIGTERM removes the pid "
           "file",
           "[plyd]") {
   auto pidfile = tmp("daemon.pid");

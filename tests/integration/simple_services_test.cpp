@@ -41,9 +41,18 @@ TEST_CASE("chargen sends RFC 864 lines and pauses for a client that does not rea
     idle.push_back(std::make_unique<socket_client>(port, 3000, 4096));
   std::this_thread::sleep_for(1500ms);
   auto after = cg.rss_kib();
-  INFO("RSS before " << before << " KiB, after " << after << " KiB");
-  // At most the high-water mark (1 MiB) and a burst per client, plus slack.
-  CHECK(after - before < 10 * 1536 + 8192);
+  std::this_thread::sleep_for(1500ms);
+  auto later = cg.rss_kib();
+  INFO("RSS before " << before << " KiB, after " << after << " KiB, later " << later << " KiB");
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps freed memory resident: the figures say nothing here.
+  WARN("RSS bound not checked under AddressSanitizer");
+#else
+  // Bounded (the 1 MiB high-water mark, the buffer's spare capacity and bursts in flight, per
+  // client), and flat: a generator that kept producing would grow by ~64 MB/s per client.
+  CHECK(after - before < 10 * 4096 + 8192);
+  CHECK(later - after < 4096);
+#endif
   // They still get the stream once they read.
   CHECK(idle.front()->read_exactly(100000).size() == 100000);
   CHECK(cg.alive());
