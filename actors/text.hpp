@@ -5,11 +5,12 @@
 
 namespace ply::actors {
 
-/// True when `line` holds a control character other than tab (binary garbage, terminal escapes):
-/// what the line protocols of chat and pub/sub refuse.
-inline bool has_control_chars(std::string_view line) {
-  return std::any_of(line.begin(), line.end(), [](unsigned char c) {
-    return (c < 0x20 && c != '\t') || c == 0x7f;
+/// True when `line` holds a control character other than those in `allowed` (binary garbage,
+/// terminal escapes): what the line protocols of chat and pub/sub refuse. IRC also allows CTCP's
+/// \x01.
+inline bool has_control_chars(std::string_view line, std::string_view allowed = "\t") {
+  return std::any_of(line.begin(), line.end(), [allowed](unsigned char c) {
+    return (c < 0x20 && allowed.find(static_cast<char>(c)) == std::string_view::npos) || c == 0x7f;
   });
 }
 

@@ -47,9 +47,7 @@ public:
     if (closing_)
       return;
     // CTCP's \x01 is part of IRC; other control characters are not.
-    if (std::any_of(line.begin(), line.end(), [](unsigned char c) {
-          return (c < 0x20 && c != '\t' && c != 0x01) || c == 0x7f;
-        })) {
+    if (has_control_chars(line, "\t\x01")) {
       fatal("Line refused: it contains control characters");
       return;
     }

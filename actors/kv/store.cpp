@@ -242,9 +242,7 @@ void store::execute(const request& r, std::string& out) {
       if (r.exptime > 0) {
         flush_at_ = expiry(r.exptime);
       } else {
-        items_.clear();
-        lru_.clear();
-        bytes_ = 0;
+        drop_all();
         flush_at_ = 0;
       }
       reply = "OK";
@@ -350,15 +348,27 @@ nlohmann::json store::stats_json() const {
   return j;
 }
 
-nlohmann::json store::items_json() {
-  auto j = nlohmann::json::object();
+void store::drop_all() {
+  items_.clear();
+  lru_.clear();
+  bytes_ = 0;
+}
+
+template <class F>
+void store::for_each_live(F f) {
+  // Keys first: a lookup removes an expired item, which would upset iterating the map.
   std::vector<std::string> keys;
   keys.reserve(items_.size());
   for (auto& kvp : items_)
     keys.push_back(kvp.first);
   for (auto& key : keys)
     if (auto* i = lookup(key))
-      j[key] = i->value;
+      f(key, i->value);
+}
+
+nlohmann::json store::items_json() {
+  auto j = nlohmann::json::object();
+  for_each_live([&j](const std::string& key, const std::string& value) { j[key] = value; });
   return j;
 }
 
@@ -375,17 +385,12 @@ void store::execute_line(std::string_view line, std::string& out) {
     append_line(out, std::to_string(items_.size()));
   } else if (cmd == "clear") {
     auto n = items_.size();
-    items_.clear();
-    lru_.clear();
-    bytes_ = 0;
+    drop_all();
     append_line(out, "cleared " + std::to_string(n) + " item(s)");
   } else if (cmd == "items") {
-    std::vector<std::string> keys;
-    for (auto& kvp : items_)
-      keys.push_back(kvp.first);
-    for (auto& k : keys)
-      if (auto* i = lookup(k))
-        append_line(out, k + " " + i->value);
+    for_each_live([&out](const std::string& key, const std::string& value) {
+      append_line(out, key + " " + value);
+    });
     append_line(out, "END");
   } else if (cmd == "status") {
     append_line(out, "items " + std::to_string(items_.size()) + ", bytes " + std::to_string(bytes_)

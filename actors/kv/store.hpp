@@ -75,6 +75,11 @@ private:
   void store_item(const std::string& key, std::string value, uint32_t flags, int64_t exptime);
   void erase(map::iterator it);
   void evict();
+  /// Removes every item (not the pending delayed flush).
+  void drop_all();
+  /// Calls `f(key, value)` for each live item (expired ones are removed on the way).
+  template <class F>
+  void for_each_live(F f);
   int64_t expiry(int64_t exptime) const;
   void stats(std::string& out) const;
 

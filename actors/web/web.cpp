@@ -230,11 +230,6 @@ private:
       req.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
     req.body = std::move(msg.body());
     bool keep_alive = msg.keep_alive();
-    slot s;
-    s.seq = next_seq_++;
-    s.head = req.method == "HEAD";
-    s.keep_alive = keep_alive;
-    s.version = req.version;
     // Only origin-form targets ("/path?query"); decoded segment by segment, so an encoded slash
     // stays inside its segment.
     auto path_part = std::string_view{req.target}.substr(0, req.target.find('?'));
@@ -252,23 +247,23 @@ private:
       pos = slash + 1;
     }
     ok = ok && url_decode(path_part, req.path);
+    if (!ok)
+      return refuse(400, "bad request target", req.version, req.method == "HEAD");
     if (!keep_alive)
       closing_ = true;
-    if (!ok) {
-      s.ready = true;
-      s.keep_alive = false;
-      closing_ = true;
-      s.response = error_page(400, "bad request target");
-      slots_.push_back(std::move(s));
-      write_ready();
-      return;
-    }
+    slot s;
+    s.seq = next_seq_++;
+    s.head = req.method == "HEAD";
+    s.keep_alive = keep_alive;
+    s.version = req.version;
     auto seq = s.seq;
     slots_.push_back(std::move(s));
     send(factory(), render_atom::value, seq, std::move(req));
   }
 
-  void refuse(int status, std::string_view why) {
+  /// Answers `status` after the answers already due, then closes: nothing after a bad request is
+  /// read.
+  void refuse(int status, std::string_view why, unsigned version = 11, bool head = false) {
     spdlog::info("[{}] answering {}: {}", log_prefix(), status, why);
     parser_.reset();
     buffer_.clear();
@@ -277,6 +272,8 @@ private:
     s.seq = next_seq_++;
     s.ready = true;
     s.keep_alive = false;
+    s.version = version;
+    s.head = head;
     s.response = error_page(status, why);
     slots_.push_back(std::move(s));
     write_ready();

@@ -1,7 +1,5 @@
 #include "ply/datagram.hpp"
 
-#include <caf/abstract_actor.hpp>
-#include <caf/actor_cast.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/make_message.hpp>
 #include <spdlog/spdlog.h>
@@ -41,9 +39,7 @@ udp_port::udp_port(io_thread& thread, asio::ip::udp::socket sock)
 void udp_port::start(caf::actor protocol) {
   asio::post(thread_.ioc, [self = shared_from_this(), protocol = std::move(protocol)]() mutable {
     self->protocol_ = std::move(protocol);
-    caf::actor_cast<caf::abstract_actor*>(self->protocol_)
-      ->enqueue(nullptr, caf::make_message_id(), caf::make_message(udp_start_atom::value, self),
-                &self->thread_);
+    self->thread_.deliver(self->protocol_, caf::make_message(udp_start_atom::value, self));
     self->receive();
   });
 }
@@ -58,10 +54,8 @@ void udp_port::receive() {
       if (!ec && self->protocol_) {
         buf->resize(n);
         address from{self->from_.address().to_string(), self->from_.port()};
-        caf::actor_cast<caf::abstract_actor*>(self->protocol_)
-          ->enqueue(nullptr, caf::make_message_id(),
-                    caf::make_message(udp_data_atom::value, bytes{std::move(*buf)}, from),
-                    &self->thread_);
+        self->thread_.deliver(self->protocol_,
+                              caf::make_message(udp_data_atom::value, bytes{std::move(*buf)}, from));
       } else if (ec) {
         // ICMP errors from earlier sends surface here (connection refused): not fatal for UDP.
         spdlog::debug("[udp {}] receive: {}", self->port_, ec.message());
@@ -101,9 +95,7 @@ void udp_port::close() {
     boost::system::error_code ec;
     self->sock_.close(ec);
     if (self->protocol_) {
-      caf::actor_cast<caf::abstract_actor*>(self->protocol_)
-        ->enqueue(nullptr, caf::make_message_id(), caf::make_message(udp_stop_atom::value),
-                  &self->thread_);
+      self->thread_.deliver(self->protocol_, caf::make_message(udp_stop_atom::value));
       self->protocol_ = nullptr;
     }
   });

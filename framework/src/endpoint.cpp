@@ -114,6 +114,11 @@ caf::expected<endpoint> parse(std::string_view text, bool client) {
 
 } // namespace
 
+std::string endpoint::option(std::string_view key, std::string fallback) const {
+  auto i = options.find(std::string{key});
+  return i == options.end() ? fallback : i->second;
+}
+
 std::string endpoint::to_string() const {
   std::string out;
   switch (type) {

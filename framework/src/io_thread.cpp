@@ -6,7 +6,12 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <caf/abstract_actor.hpp>
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/message.hpp>
+#include <caf/message_id.hpp>
 #include <caf/intrusive_ptr.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
@@ -112,6 +117,11 @@ void io_thread::flush_soon(std::shared_ptr<stream_connection> conn) {
       flush_all();
     });
   }
+}
+
+void io_thread::deliver(const caf::actor& to, caf::message msg) {
+  caf::actor_cast<caf::abstract_actor*>(to)->enqueue(nullptr, caf::make_message_id(),
+                                                     std::move(msg), this);
 }
 
 void io_thread::flush_all() {

@@ -16,8 +16,6 @@
 #include <mutex>
 #include <vector>
 
-#include <caf/abstract_actor.hpp>
-#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/make_message.hpp>
 #include <caf/send.hpp>
@@ -178,9 +176,7 @@ struct reactor::impl {
     conn->open();
     if (tls)
       conn->start_tls(tls);  // before the protocol sees a byte
-    caf::actor_cast<caf::abstract_actor*>(factory)->enqueue(
-      nullptr, caf::make_message_id(),
-      caf::make_message(detail::made_atom::value, transport_ptr{conn}), &thr);
+    thr.deliver(factory, caf::make_message(detail::made_atom::value, transport_ptr{conn}));
   }
 
   template <class Acceptor>
@@ -243,11 +239,7 @@ struct reactor::impl {
                                               + "': UDP is not a stream: use listen_udp");
     tls_context_ptr tls;
     if (ep->type == endpoint::kind::ssl) {
-      auto opt = [&](const char* key) {
-        auto i = ep->options.find(key);
-        return i == ep->options.end() ? std::string{} : i->second;
-      };
-      auto ctx = tls_context::server(opt("cert"), opt("key"));
+      auto ctx = tls_context::server(ep->option("cert"), ep->option("key"));
       if (!ctx) {
         auto why = describe(ctx.error());
         return make_error(errc::listen_failed, "endpoint '" + std::string{text} + "': " + why);
@@ -328,9 +320,7 @@ struct reactor::impl {
       return ep.error();
     tls_context_ptr tls;
     if (ep->type == endpoint::kind::ssl) {
-      auto ca = ep->options.count("ca") ? ep->options.at("ca") : std::string{};
-      auto verify = !ep->options.count("verify") || ep->options.at("verify") != "no";
-      auto ctx = tls_context::client(ca, verify, ep->host);
+      auto ctx = tls_context::client(ep->option("ca"), ep->option("verify") != "no", ep->host);
       if (!ctx)
         return ctx.error();
       tls = std::move(*ctx);
@@ -487,9 +477,7 @@ struct reactor::impl {
       conn->open();
       err_conn->open();
       watch_child(thr, pid, conn);
-      caf::actor_cast<caf::abstract_actor*>(f)->enqueue(
-        nullptr, caf::make_message_id(),
-        caf::make_message(detail::made_atom::value, transport_ptr{conn}), &thr);
+      thr.deliver(f, caf::make_message(detail::made_atom::value, transport_ptr{conn}));
     });
     return f;
   }

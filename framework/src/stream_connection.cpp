@@ -14,10 +14,7 @@
 #include <cstring>
 #include <string>
 
-#include <caf/abstract_actor.hpp>
-#include <caf/actor_cast.hpp>
 #include <caf/make_message.hpp>
-#include <caf/message_id.hpp>
 #include <spdlog/spdlog.h>
 
 #include "internal/atoms.hpp"
@@ -139,8 +136,7 @@ void stream_connection::do_write(bytes_view data) {
   if (tls_) {
     std::string err;
     if (!tls_->write(data, err)) {
-      spdlog::info("[conn {}] {}", id_, err);
-      close(make_error(errc::connection_lost, err), false);
+      fail_tls(err);
       return;
     }
     push_tls();
@@ -308,8 +304,7 @@ caf::error stream_connection::start_tls(std::shared_ptr<tls_context> ctx) {
     tls_ = std::make_unique<tls_session>(*ctx);
     std::string err;
     if (!tls_->start(err)) {
-      spdlog::info("[conn {}] {}", id_, err);
-      close(make_error(errc::connection_lost, err), false);
+      fail_tls(err);
       return;
     }
     push_tls();
@@ -328,9 +323,7 @@ void stream_connection::process_exited(int wait_status) {
       pending_exit_ = wait_status;
       return;
     }
-    caf::actor_cast<caf::abstract_actor*>(exit_target_)
-      ->enqueue(nullptr, caf::make_message_id(), caf::make_message(exited_atom::value, wait_status),
-                &thread_);
+    thread_.deliver(exit_target_, caf::make_message(exited_atom::value, wait_status));
     exit_target_ = nullptr;
   });
 }
@@ -364,17 +357,8 @@ void stream_connection::on_readable() {
       fail(errno, "read");
     return;
   }
-  if (n == 0 && is_stderr_) {
-    read_eof_ = true;
-    close(make_error(errc::connection_done), true);
-    return;
-  }
   if (n == 0) {
-    // The peer is done sending. The protocol hears of it after the data it has not handled yet;
-    // what it writes until then is still flushed (its lose_connection closes the socket).
-    read_eof_ = true;
-    update_interest();
-    send_lost(make_error(errc::connection_done, "connection closed by peer"));
+    peer_closed();
     return;
   }
   if (trace::on()) {
@@ -390,25 +374,38 @@ void stream_connection::on_readable() {
   deliver_data(static_cast<size_t>(n));
 }
 
+void stream_connection::peer_closed() {
+  read_eof_ = true;
+  if (is_stderr_) {
+    close(make_error(errc::connection_done), true);
+    return;
+  }
+  // The protocol hears of it after the data it has not handled yet; what it writes until then is
+  // still flushed (its lose_connection closes the socket).
+  update_interest();
+  send_lost(make_error(errc::connection_done, "connection closed by peer"));
+}
+
+void stream_connection::fail_tls(const std::string& why) {
+  spdlog::info("[conn {}] {}", id_, why);
+  close(make_error(errc::connection_lost, why), false);
+}
+
 void stream_connection::deliver_data(size_t n) {
   if (tls_) {
     std::string plain;
     std::string err;
     bool closed = false;
     if (!tls_->feed(thread_.read_buffer.get(), n, plain, closed, err)) {
-      spdlog::info("[conn {}] {}", id_, err);
       push_tls();  // the alert, if any
-      close(make_error(errc::connection_lost, err), false);
+      fail_tls(err);
       return;
     }
     push_tls();
     if (!plain.empty())
       deliver_bytes(std::move(plain));
-    if (closed && !read_eof_) {
-      read_eof_ = true;
-      update_interest();
-      send_lost(make_error(errc::connection_done, "connection closed by peer"));
-    }
+    if (closed && !read_eof_)
+      peer_closed();
     return;
   }
   deliver_bytes(bytes{thread_.read_buffer.get(), n});
@@ -515,11 +512,8 @@ void stream_connection::send_lost(caf::error reason) {
 }
 
 void stream_connection::deliver(caf::message msg) {
-  if (!protocol_)
-    return;
-  // Enqueued with this thread as host: the protocol actor runs here, next.
-  caf::actor_cast<caf::abstract_actor*>(protocol_)->enqueue(nullptr, caf::make_message_id(),
-                                                            std::move(msg), &thread_);
+  if (protocol_)
+    thread_.deliver(protocol_, std::move(msg));
 }
 
 } // namespace ply::detail

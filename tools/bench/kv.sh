@@ -25,7 +25,6 @@ command -v memcslap >/dev/null && command -v memcached >/dev/null \
 work=$(mktemp -d)
 mc_pid=
 trap 'stop_server 2>/dev/null || true; [[ -n $mc_pid ]] && kill "$mc_pid" 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # ops PORT TEST: operations per second of one memcslap run (set or get).
 ops() {

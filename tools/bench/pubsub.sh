@@ -30,8 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# free_port: a port nobody listens on now.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # measure PUB_PORT SUB_PORT: subscribers on SUB_PORT, redis-benchmark on PUB_PORT; prints
 # "PUBLISH/s delivered/s delivered_total".

@@ -24,6 +24,9 @@ struct endpoint {
   /// Every other `key=value` option, such as `cert`, `key`, `backlog` or `timeout`.
   std::map<std::string, std::string> options;
 
+  /// The option `key`, or `fallback` when it is not given.
+  std::string option(std::string_view key, std::string fallback = {}) const;
+
   /// A normalized endpoint string.
   std::string to_string() const;
 };

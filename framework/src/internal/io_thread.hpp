@@ -65,6 +65,9 @@ public:
   /// system call per connection instead of one per write.
   void flush_soon(std::shared_ptr<stream_connection> conn);
 
+  /// Enqueues `msg` to `to` with this thread as host: the actor runs on this thread, next.
+  void deliver(const caf::actor& to, caf::message msg);
+
   /// Changes the epoll events watched on `fd` for connection `id` from `before` to `after`
   /// (level-triggered; 0 means not watched).
   void watch(int fd, uint64_t id, uint32_t before, uint32_t after);

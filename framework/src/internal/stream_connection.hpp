@@ -70,6 +70,10 @@ private:
   void queue_raw(bytes_view data);
   void on_readable();
   void deliver_data(size_t n);
+  /// The peer is done sending (end of stream, or TLS's close_notify).
+  void peer_closed();
+  /// TLS failed: the reason is logged and the connection closed with it.
+  void fail_tls(const std::string& why);
   void deliver_bytes(bytes data);
   /// Moves the TLS session's ciphertext into the write buffer and gets it sent.
   void push_tls();
