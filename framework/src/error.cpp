@@ -31,6 +31,7 @@ std::string to_string(errc code) {
     case errc::unsupported: return "unsupported";
     case errc::spawn_failed: return "spawn_failed";
     case errc::process_failed: return "process_failed";
+    case errc::bad_option: return "bad_option";
   }
   return "unknown";
 }

@@ -1,6 +1,7 @@
 #include "internal/io_thread.hpp"
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -72,6 +73,30 @@ void io_thread::resume(caf::resumable* job) {
       intrusive_ptr_release(job);
       break;
   }
+}
+
+ssize_t io_thread::receive(int fd, char* buf, size_t capacity) {
+  if (faults) {
+    int err = 0;
+    capacity = faults->read_size(capacity, err);
+    if (err != 0) {
+      errno = err;
+      return -1;
+    }
+  }
+  return ::recv(fd, buf, capacity, 0);
+}
+
+ssize_t io_thread::send(int fd, const char* data, size_t size) {
+  if (faults) {
+    int err = 0;
+    size = faults->write_size(size, err);
+    if (err != 0) {
+      errno = err;
+      return -1;
+    }
+  }
+  return ::send(fd, data, size, MSG_NOSIGNAL);
 }
 
 void io_thread::watch(int fd, uint64_t id, uint32_t before, uint32_t after) {

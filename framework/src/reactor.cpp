@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <future>
@@ -44,6 +45,8 @@ struct reactor::impl {
       this->opts.threads = 1;
     for (size_t i = 0; i < this->opts.threads; ++i)
       threads.emplace_back(std::make_unique<io_thread>(sys, i));
+    setup_faults();
+    fit_open_files();
     control = detail::spawn_function(sys, [this](caf::event_based_actor*) -> caf::behavior {
       return {
         [this](listen_atom, const std::string& ep, caf::actor& f) -> caf::result<uint16_t> {
@@ -67,9 +70,79 @@ struct reactor::impl {
     caf::anon_send_exit(control, caf::exit_reason::user_shutdown);
   }
 
+  /// Injects the configured faults (or those in PLY_FAULTS) into every thread.
+  void setup_faults() {
+    if (!opts.faults.active()) {
+      auto env = fault_plan::from_environment();
+      if (!env) {
+        spdlog::error("PLY_FAULTS: {}", describe(env.error()));
+        setup_failed = true;
+        return;
+      }
+      opts.faults = *env;
+    }
+    if (!opts.faults.active())
+      return;
+    spdlog::warn("injecting faults: {}", opts.faults.to_string());
+    for (auto& t : threads)
+      t->faults.emplace(opts.faults, t->index());
+    timer_faults.emplace(opts.faults, threads.size());
+  }
+
+  /// Raises the open-file limit to fit `max_connections` (and the process's own files), or lowers
+  /// the connection limit to what fits, so that a flood is refused instead of running the
+  /// process out of descriptors (a listener that cannot accept, a log that cannot reopen).
+  void fit_open_files() {
+    constexpr rlim_t reserve = 64;
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0)
+      return;
+    bool chosen = opts.max_connections > 0;
+    rlim_t want = chosen ? opts.max_connections + reserve : rl.rlim_max;
+    if (rl.rlim_cur < want && rl.rlim_cur != RLIM_INFINITY) {
+      auto raised = rl;
+      raised.rlim_cur = std::min(want, rl.rlim_max);
+      if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
+        rl = raised;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want) {
+      if (!chosen)
+        opts.max_connections = rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur - reserve;
+      return;
+    }
+    auto fits = static_cast<size_t>(rl.rlim_cur > 2 * reserve ? rl.rlim_cur - reserve
+                                                              : rl.rlim_cur / 2);
+    if (chosen)
+      spdlog::warn("at most {} connections instead of {}: the open-file limit is {} (ulimit -n)",
+                   fits, opts.max_connections, rl.rlim_cur);
+    opts.max_connections = fits;
+  }
+
+  /// Whether a new connection would exceed `max_connections`; counts and logs the refusal (at most
+  /// once a second, with how many were refused meanwhile).
+  bool over_limit(const std::string& where) {
+    if (opts.max_connections == 0
+        || open_connections() + in_flight.load(std::memory_order_relaxed) < opts.max_connections)
+      return false;
+    auto n = refused.fetch_add(1, std::memory_order_relaxed) + 1;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log >= std::chrono::seconds(1)) {
+      spdlog::warn("refusing connections on {}: {} are open, the limit (--max-connections); {} "
+                   "refused so far",
+                   where, opts.max_connections, n);
+      last_refusal_log = now;
+    }
+    return true;
+  }
+
   reactor& self;
   caf::actor_system& sys;
   options opts;
+  std::optional<fault_injector> timer_faults;  ///< guarded by timer_faults_mtx
+  std::mutex timer_faults_mtx;
+  std::atomic<size_t> in_flight{0};  ///< accepted, not yet open on their thread
+  std::atomic<uint64_t> refused{0};
+  std::chrono::steady_clock::time_point last_refusal_log{};  ///< threads[0] only
   std::vector<std::unique_ptr<io_thread>> threads;
   std::atomic<size_t> next_thread{0};
   std::atomic<uint64_t> next_connection_id{1};
@@ -198,12 +271,19 @@ struct reactor::impl {
         });
         return;
       }
-      if (target.in_thread())
+      if (over_limit(where)) {
+        // Refused cleanly: the peer sees the connection closed; the others go on.
+        boost::system::error_code ignored;
+        sock.close(ignored);
+      } else if (target.in_thread()) {
         new_connection(target, std::move(sock), factory, tls);
-      else
+      } else {
+        in_flight.fetch_add(1, std::memory_order_relaxed);
         asio::post(target.ioc, [this, &target, sock = std::move(sock), factory, tls]() mutable {
           new_connection(target, std::move(sock), factory, tls);
+          in_flight.fetch_sub(1, std::memory_order_relaxed);
         });
+      }
       accept(acc, std::move(factory), std::move(where), std::move(tls));
     });
   }
@@ -783,6 +863,10 @@ time_point reactor::now() const {
 
 delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
   auto st = std::make_shared<detail::call_state>(std::move(fn));
+  if (impl_->timer_faults) {
+    std::lock_guard<std::mutex> guard{impl_->timer_faults_mtx};
+    delay += impl_->timer_faults->timer_delay();
+  }
   auto timer = std::make_shared<asio::steady_timer>(impl_->main_thread().ioc, delay);
   // A wait dropped unrun (the reactor went away first) cancels its call, which releases what the
   // function holds: a deferred's timeout holds its chain, for instance.
@@ -858,6 +942,14 @@ void reactor::stop(int exit_code) {
 
 bool reactor::running() const {
   return impl_->running && !impl_->stopping;
+}
+
+size_t reactor::max_connections() const {
+  return impl_->opts.max_connections;
+}
+
+uint64_t reactor::refused_connections() const {
+  return impl_->refused.load(std::memory_order_relaxed);
 }
 
 size_t reactor::connection_count() const {

@@ -25,6 +25,10 @@ command_line::command_line(std::string name, std::string description)
   app_.add_option("--reactor-threads", reactor_threads, "Number of reactor threads")
     ->capture_default_str()
     ->check(CLI::Range(1, 64));
+  app_.add_option("--max-connections", max_connections,
+                  "Connections open at once; more are accepted and closed at once (0: as many as "
+                  "the open-file limit allows)")
+    ->capture_default_str();
   app_.add_option("--trace", trace_file,
                   "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "
                   "PLY_TRACE=FILE");
@@ -68,6 +72,7 @@ int run(int argc, char** argv, command_line& cli, setup_function setup) {
   {
     reactor::options opts;
     opts.threads = cli.reactor_threads;
+    opts.max_connections = cli.max_connections;
     reactor r{sys, opts};
     try {
       setup(r);

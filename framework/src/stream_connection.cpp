@@ -181,10 +181,15 @@ void stream_connection::flush() {
 }
 
 void stream_connection::on_writable() {
-  auto n = ::send(fd_, wbuf_.data() + woff_, queued(), MSG_NOSIGNAL);
+  auto n = thread_.send(fd_, wbuf_.data() + woff_, queued());
   if (n < 0) {
-    if (!would_block(errno))
+    if (!would_block(errno)) {
       fail(errno, "write");
+      return;
+    }
+    // Not ready: a flush of corked writes must now wait for the socket (it was not watched).
+    check_watermarks();
+    update_interest();
     return;
   }
   woff_ += static_cast<size_t>(n);
@@ -351,7 +356,7 @@ void stream_connection::attach(caf::actor protocol) {
 // -- reading --------------------------------------------------------------------------------------
 
 void stream_connection::on_readable() {
-  auto n = ::recv(fd_, thread_.read_buffer.get(), io_thread::read_buffer_size, 0);
+  auto n = thread_.receive(fd_, thread_.read_buffer.get(), io_thread::read_buffer_size);
   if (n < 0) {
     if (!would_block(errno))
       fail(errno, "read");

@@ -15,7 +15,10 @@ using namespace std::chrono_literals;
 
 /// A reactor running on its own thread for the duration of a test.
 struct running_reactor {
-  explicit running_reactor(size_t threads = 1) : sys(cfg), r(sys, make_opts(threads)) {
+  explicit running_reactor(size_t threads = 1) : running_reactor(make_opts(threads)) {
+  }
+
+  explicit running_reactor(ply::reactor::options opts) : sys(cfg), r(sys, opts) {
   }
 
   static ply::reactor::options make_opts(size_t threads) {

@@ -24,8 +24,11 @@ struct node {
   uint16_t cluster = 0;
   uint16_t chat = 0;
 
-  explicit node(std::vector<std::string> extra = {}) {
+  /// `faults`, when given, is the node's PLY_FAULTS.
+  explicit node(std::vector<std::string> extra = {}, const std::string& faults = {}) {
     std::vector<std::string> argv{bin("plyd"), "chat", "--port", local, "--cluster", "tcp:0"};
+    if (!faults.empty())
+      argv.insert(argv.begin(), {"/usr/bin/env", "PLY_FAULTS=" + faults});
     argv.insert(argv.end(), extra.begin(), extra.end());
     proc = std::make_unique<process>(argv);
     cluster = proc->port(0);
@@ -291,4 +294,54 @@ TEST_CASE("cluster links over TLS: only nodes with the cluster's certificate joi
   CHECK_THAT(ann->read_until("\r\n"), Catch::Equals("<bo> over TLS\r\n"));
   CHECK_THAT(a.proc->log(), !Catch::Contains("is gone"));
   shell("rm -rf " + dir);
+}
+
+TEST_CASE("two chat nodes under injected faults (short reads and writes, EAGAIN storms): every "
+          "line reaches every member exactly once, in order",
+          "[chat][cluster][faults]") {
+  const std::string faults = "read=5,write=7,eagain=0.3";
+  node a{{}, faults};
+  node b{{"--join", a.join_arg()}, faults};
+  REQUIRE(a.chat != 0);
+  REQUIRE(b.chat != 0);
+  REQUIRE(wait_for_log(*a.proc, "injecting faults: read=5,write=7,eagain=0.3"));
+  for (auto* n : {&a, &b})
+    REQUIRE(wait_for_log(*n->proc, "rooms now shared with node", 1, 10s));
+  std::map<std::string, std::unique_ptr<socket_client>> users;
+  users["ann"] = login(a.chat, "ann");
+  users["ben"] = login(b.chat, "ben");
+  users["cat"] = login(a.chat, "cat");
+  users["dan"] = login(b.chat, "dan");
+  // Everyone has seen everyone arrive before the lines start.
+  users["ann"]->read_until("dan has joined the channel.\r\n");
+  users["ben"]->read_until("dan has joined the channel.\r\n");
+  users["cat"]->read_until("dan has joined the channel.\r\n");
+  const int lines = 40;
+  for (int i = 0; i < lines; ++i)
+    for (auto& [name, client] : users)
+      client->send("line " + std::to_string(i) + " from " + name + "\n");
+  for (auto& [name, client] : users) {
+    std::string seen;
+    for (auto& [other, unused] : users)
+      if (other != name)
+        seen += client->read_until("<" + other + "> line " + std::to_string(lines - 1) + " from " +
+                                   other + "\r\n");
+    client->send("/who\n");
+    seen += client->read_until("Online");
+    for (auto& [other, unused] : users) {
+      size_t last = 0;
+      for (int i = 0; i < lines; ++i) {
+        auto text = "<" + other + "> line " + std::to_string(i) + " from " + other + "\r\n";
+        INFO(name << " hearing " << other << " line " << i);
+        if (other == name) {
+          CHECK(count(seen, text) == 0);
+          continue;
+        }
+        CHECK(count(seen, text) == 1);
+        auto pos = seen.find(text);
+        CHECK(pos >= last);
+        last = pos;
+      }
+    }
+  }
 }

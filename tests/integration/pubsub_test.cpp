@@ -130,3 +130,59 @@ TEST_CASE("line-mode pub/sub: every line to every client, and topics", "[pubsub]
   one.send("/frob\n");
   CHECK_THAT(one.read_until("\r\n"), Catch::StartsWith("Unknown command: /frob"));
 }
+
+TEST_CASE("two line-mode pub/sub nodes under injected faults (short reads and writes, EAGAIN "
+          "storms): every publication reaches every subscriber exactly once, in order",
+          "[pubsub][cluster][faults]") {
+  const std::string faults = "PLY_FAULTS=read=4,write=6,eagain=0.3";
+  process a{{"/usr/bin/env", faults, bin("plyd"), "pubsub", "--port", local, "--cluster", "tcp:0"}};
+  auto a_cluster = a.port(0);
+  auto a_port = a.port(1);
+  REQUIRE(a_port != 0);
+  process b{{"/usr/bin/env", faults, bin("plyd"), "pubsub", "--port", local, "--join",
+             "127.0.0.1:" + std::to_string(a_cluster)}};
+  auto b_port = b.port(1);
+  REQUIRE(b_port != 0);
+  REQUIRE(wait_for_log(a, "topics now shared with node"));
+  REQUIRE(wait_for_log(b, "topics now shared with node"));
+  std::vector<std::unique_ptr<socket_client>> subs;
+  for (auto port : {a_port, a_port, b_port, b_port}) {
+    subs.push_back(std::make_unique<socket_client>(port, 10000));
+    subs.back()->send("/sub news\n");
+    REQUIRE_THAT(subs.back()->read_until("\r\n"), Catch::Equals("Subscribed to news.\r\n"));
+  }
+  socket_client pub_a{a_port, 10000};
+  socket_client pub_b{b_port, 10000};
+  // Both publishers reach every subscriber before the count starts.
+  pub_a.send("/pub news ready a\n");
+  pub_b.send("/pub news ready b\n");
+  for (auto& s : subs) {
+    auto got = s->read_until("ready a\r\n");
+    if (got.find("ready b") == std::string::npos)
+      s->read_until("ready b\r\n");
+  }
+  const int n = 40;
+  for (int i = 0; i < n; ++i) {
+    pub_a.send("/pub news " + std::to_string(i) + " from a\n");
+    pub_b.send("/pub news " + std::to_string(i) + " from b\n");
+  }
+  for (size_t k = 0; k < subs.size(); ++k) {
+    auto seen = subs[k]->read_until("[news] " + std::to_string(n - 1) + " from a\r\n");
+    if (seen.find("[news] " + std::to_string(n - 1) + " from b\r\n") == std::string::npos)
+      seen += subs[k]->read_until("[news] " + std::to_string(n - 1) + " from b\r\n");
+    for (auto from : {"a", "b"}) {
+      size_t last = 0;
+      for (int i = 0; i < n; ++i) {
+        auto text = "[news] " + std::to_string(i) + " from " + from + "\r\n";
+        INFO("subscriber " << k << " getting " << text);
+        size_t times = 0;
+        for (auto pos = seen.find(text); pos != std::string::npos; pos = seen.find(text, pos + 1))
+          ++times;
+        CHECK(times == 1);
+        auto pos = seen.find(text);
+        CHECK(pos >= last);
+        last = pos;
+      }
+    }
+  }
+}

@@ -68,6 +68,8 @@ public:
       out["pid"] = ::getpid();
       out["uptime_s"] = std::round(uptime.count() * 1000) / 1000;
       out["connections"] = reactor().connection_count();
+      out["max_connections"] = reactor().max_connections();
+      out["refused_connections"] = reactor().refused_connections();
       out["services"] = info_->services;
       return out.dump();
     }};

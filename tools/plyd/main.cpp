@@ -41,6 +41,7 @@ struct options {
   std::string uid;
   std::string gid;
   size_t reactor_threads = 1;
+  size_t max_connections = 10000;
   std::string rundir = ".";
   std::string ready_file;
   std::vector<std::string> plugin_paths;
@@ -150,6 +151,10 @@ int main(int argc, char** argv) {
   app.add_option("--reactor-threads", opts.reactor_threads, "Number of reactor threads")
     ->capture_default_str()
     ->check(CLI::Range(1, 64));
+  app.add_option("--max-connections", opts.max_connections,
+                 "Connections open at once; more are accepted and closed at once (0: as many as "
+                 "the open-file limit allows)")
+    ->capture_default_str();
   app.add_option("--rundir", opts.rundir, "Run directory: state files, working directory of a daemon")
     ->capture_default_str();
   app.add_option("--ready-file", opts.ready_file,
@@ -264,6 +269,7 @@ int main(int argc, char** argv) {
   {
     ply::reactor::options ropts;
     ropts.threads = opts.reactor_threads;
+    ropts.max_connections = opts.max_connections;
     ropts.stop_timeout = std::chrono::milliseconds(static_cast<long>(opts.stop_timeout * 1000));
     ply::reactor r{sys, ropts};
     try {

@@ -33,6 +33,7 @@ public:
 
   std::string log_level = "info";
   size_t reactor_threads = 1;
+  size_t max_connections = 10000;
   /// Where to record a trace (`--trace FILE`, else `PLY_TRACE`); empty for none.
   std::string trace_file;
 

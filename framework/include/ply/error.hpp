@@ -27,6 +27,7 @@ enum class errc : uint8_t {
   unsupported,         ///< A feature that is not available (yet) was asked for.
   spawn_failed,        ///< A child process could not be started.
   process_failed,      ///< A child process exited non-zero or was killed.
+  bad_option,          ///< An option's value could not be parsed.
 };
 
 /// The name of an error code, such as "connection_refused".

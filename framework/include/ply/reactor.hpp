@@ -12,6 +12,7 @@
 #include "ply/datagram.hpp"
 #include "ply/deferred.hpp"
 #include "ply/factory.hpp"
+#include "ply/faults.hpp"
 #include "ply/process.hpp"
 #include "ply/time.hpp"
 
@@ -29,6 +30,12 @@ public:
     std::chrono::milliseconds stop_timeout{3000};
     /// Whether SIGINT and SIGTERM stop the reactor.
     bool handle_signals = true;
+    /// Connections open at once (accepted, connected and processes); past it, new connections
+    /// are accepted and closed at once, with a warning. The open-file limit is raised to fit
+    /// when the hard limit allows; otherwise this limit is lowered to what fits.
+    size_t max_connections = 10000;
+    /// Faults to inject, for tests (`ply/faults.hpp`); when inactive, `PLY_FAULTS` is read.
+    fault_plan faults;
   };
 
   explicit reactor(caf::actor_system& sys);
@@ -96,6 +103,11 @@ public:
 
   /// Runs `fn` once after `delay` on the reactor's first thread. Thread-safe.
   delayed_call call_later(duration delay, std::function<void()> fn) override;
+
+  /// The most connections open at once (`options::max_connections`, after fitting the open-file
+  /// limit), and how many were refused for it so far.
+  size_t max_connections() const;
+  uint64_t refused_connections() const;
 
   /// Runs the reactor threads until `stop`; returns the exit code given to `stop`.
   int run();

@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "internal/asio.hpp"
+#include "ply/faults.hpp"
 
 namespace ply::detail {
 
@@ -67,6 +68,14 @@ public:
 
   /// Enqueues `msg` to `to` with this thread as host: the actor runs on this thread, next.
   void deliver(const caf::actor& to, caf::message msg);
+
+  /// Faults injected into this thread's socket I/O and timers (`reactor::options::faults`); unset
+  /// in normal runs, which then cost one test per system call.
+  std::optional<fault_injector> faults;
+
+  /// `recv` and `send` as the fault plan lets them happen: -1 with `errno` set on failure.
+  ssize_t receive(int fd, char* buf, size_t capacity);
+  ssize_t send(int fd, const char* data, size_t size);
 
   /// Changes the epoll events watched on `fd` for connection `id` from `before` to `after`
   /// (level-triggered; 0 means not watched).

@@ -1,6 +1,7 @@
 #include "ply/testing/memory_transport.hpp"
 
 #include <atomic>
+#include <cerrno>
 
 #include <caf/send.hpp>
 
@@ -42,11 +43,40 @@ void memory_transport::feed(bytes_view data) {
   caf::actor target;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (disconnecting_ || lost_sent_ || paused_)
+    if (disconnecting_ || lost_sent_)
       return;
+    if (paused_) {
+      pending_.append(data);
+      return;
+    }
     target = protocol_;
   }
-  caf::anon_send(target, detail::data_atom::value, bytes{data});
+  deliver(std::move(target), data);
+}
+
+void memory_transport::inject(const fault_plan& plan) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  faults_.emplace(plan, id_);
+}
+
+void memory_transport::deliver(caf::actor target, bytes_view data) {
+  while (!data.empty()) {
+    size_t n = data.size();
+    int err = 0;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (faults_)
+        n = faults_->read_size(data.size(), err);
+    }
+    if (err == ECONNRESET) {
+      close(make_error(errc::connection_lost, "connection reset by peer (injected)"));
+      return;
+    }
+    if (err != 0)
+      continue;  // not ready yet: the same bytes come on the next try
+    caf::anon_send(target, detail::data_atom::value, bytes{data.substr(0, n)});
+    data.remove_prefix(n);
+  }
 }
 
 void memory_transport::close(caf::error reason) {
@@ -55,13 +85,14 @@ void memory_transport::close(caf::error reason) {
 
 std::string memory_transport::written() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return written_;
+  return written_ + held_;
 }
 
 std::string memory_transport::take_written() {
   std::lock_guard<std::mutex> guard{mtx_};
-  std::string out;
-  out.swap(written_);
+  std::string out = written_ + held_;
+  written_.clear();
+  held_.clear();
   return out;
 }
 
@@ -93,9 +124,35 @@ void memory_transport::set_buffer_full(bool full) {
 }
 
 void memory_transport::write(bytes_view data) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (!disconnecting_)
-    written_.append(data);
+  caf::actor target;
+  caf::atom_value what = detail::pause_atom::value;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (disconnecting_)
+      return;
+    int err = 0;
+    if (faults_)
+      faults_->write_size(data.size(), err);
+    if (err == EAGAIN) {
+      // The socket is not ready: the bytes wait, and a producer over the high-water mark pauses.
+      held_.append(data);
+      if (high_water_ > 0 && held_.size() > high_water_ && !producer_paused_) {
+        producer_paused_ = true;
+        target = protocol_;
+      }
+    } else {
+      written_ += held_;
+      held_.clear();
+      written_.append(data);
+      if (producer_paused_) {
+        producer_paused_ = false;
+        target = protocol_;
+        what = detail::resume_atom::value;
+      }
+    }
+  }
+  if (target)
+    caf::anon_send(target, what);
 }
 
 void memory_transport::lose_connection() {
@@ -129,12 +186,23 @@ void memory_transport::pause_reading() {
 }
 
 void memory_transport::resume_reading() {
-  std::lock_guard<std::mutex> guard{mtx_};
-  paused_ = false;
+  caf::actor target;
+  std::string held;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    paused_ = false;
+    held.swap(pending_);
+    target = protocol_;
+  }
+  if (!held.empty() && target)
+    deliver(std::move(target), held);
 }
 
-void memory_transport::set_write_watermarks(size_t, size_t) {
-  // A memory transport never fills up by itself: see set_buffer_full.
+void memory_transport::set_write_watermarks(size_t high, size_t) {
+  // Without faults a memory transport never fills up by itself (see set_buffer_full); with an
+  // `eagain` fault, held bytes past `high` pause the producer until a write goes through.
+  std::lock_guard<std::mutex> guard{mtx_};
+  high_water_ = high;
 }
 
 uint64_t memory_transport::id() const {

@@ -2,9 +2,11 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "ply/error.hpp"
+#include "ply/faults.hpp"
 #include "ply/transport.hpp"
 
 namespace ply::testing {
@@ -31,13 +33,19 @@ public:
   /// The protocol actor attached to this transport, if any.
   caf::actor protocol() const;
 
-  /// The peer sends `data`.
+  /// The peer sends `data`. While reading is paused it waits, and comes on `resume_reading`.
   void feed(bytes_view data);
+
+  /// From now on, injects `plan`'s faults: each `feed` arrives in short reads of 1..max_read
+  /// bytes, each of which may instead reset the connection (`reset`); a write may find the socket
+  /// not ready (`eagain`): its bytes wait for the next write that goes through, and past the
+  /// high-water mark the producer is paused until then. Timers are not the transport's.
+  void inject(const fault_plan& plan);
 
   /// The peer closes the connection (or it breaks, with another reason).
   void close(caf::error reason = make_error(errc::connection_done));
 
-  /// Everything the protocol wrote so far.
+  /// Everything the protocol wrote so far (what an injected EAGAIN holds back included).
   std::string written() const;
 
   /// Returns and clears what the protocol wrote.
@@ -66,6 +74,13 @@ public:
 
 private:
   void send_lost(caf::error reason);
+  void deliver(caf::actor target, bytes_view data);
+
+  std::optional<fault_injector> faults_;
+  std::string pending_;  ///< fed while reading was paused
+  std::string held_;     ///< written while the "socket" was not ready (an injected EAGAIN)
+  size_t high_water_ = 0;
+  bool producer_paused_ = false;
 
   mutable std::mutex mtx_;
   address peer_;
