@@ -5,11 +5,13 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "../framework/socket_client.hpp"
 #include "process.hpp"
 
 using namespace ply::test;
@@ -271,5 +273,53 @@ TEST_CASE("plyd --control answers stats as JSON, in order with other commands", 
   CHECK(stats["connections"] == 2);  // the idle echo client and this control connection
   CHECK(stats["services"]["echo"] == info["services"]["echo"]);
   CHECK_THAT(answer.substr(newline + 2), Catch::StartsWith("{\"error\":\"unknown command 'bogus'"));
+  ::unlink(ready.c_str());
+}
+
+TEST_CASE("plyd --max-connections: a flood past the limit is refused cleanly while the open "
+          "connections keep working",
+          "[plyd][limits]") {
+  auto ready = tmp("limit.ready");
+  process p{{bin("plyd"), "--max-connections", "20", "--control", local, "--ready-file", ready,
+             "echo", "--port", local}};
+  auto info = nlohmann::json::parse(wait_for_file(ready));
+  auto control = port_of(info["services"]["control"][0]);
+  auto echo_port = port_of(info["services"]["echo"][0]);
+  std::vector<std::unique_ptr<socket_client>> open;
+  for (int i = 0; i < 20; ++i) {
+    open.push_back(std::make_unique<socket_client>(echo_port));
+    open.back()->send("hi " + std::to_string(i) + ";");
+    REQUIRE(open.back()->read_until(";") == "hi " + std::to_string(i) + ";");
+  }
+  // 300 more: each is accepted and closed at once, without a byte.
+  size_t refused = 0;
+  for (int i = 0; i < 300; ++i) {
+    socket_client extra{echo_port};
+    extra.send("anyone?");
+    auto [got, eof] = extra.read_to_eof();
+    if (got.empty() && eof)
+      ++refused;
+  }
+  CHECK(refused == 300);
+  // The 20 still echo.
+  for (size_t i = 0; i < open.size(); ++i) {
+    open[i]->send("still " + std::to_string(i) + ";");
+    CHECK(open[i]->read_until(";") == "still " + std::to_string(i) + ";");
+  }
+  CHECK_THAT(p.log(), Catch::Contains("refusing connections on 127.0.0.1:" +
+                                      std::to_string(echo_port) + ": 20 are open"));
+  // Below the limit again, new connections are served and the control port answers.
+  open.resize(10);
+  std::this_thread::sleep_for(200ms);
+  socket_client late{echo_port};
+  late.send("late;");
+  CHECK(late.read_until(";") == "late;");
+  auto answer = nc(control, "stats\\nquit\\n");
+  auto stats = nlohmann::json::parse(answer.substr(0, answer.find("\r\n")));
+  CHECK(stats["max_connections"] == 20);
+  CHECK(stats["refused_connections"] == 300);
+  CHECK(stats["connections"] == 12);  // 10 + late + this control connection
+  p.signal(SIGTERM);
+  CHECK(p.wait() == 0);
   ::unlink(ready.c_str());
 }

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Idle connections: opens N connections to ply's echo_server (each checked with one echoed byte),
-# and reports the server's resident memory growth per connection.
-#   tools/ply bench connections [--connections 18000]
+# Idle connections: opens N connections to one ply server process and reports its resident memory
+# growth per connection. --server echo (default): ply's echo_server, each connection checked with
+# one echoed byte. --server chat: plyd chat, each connection checked by reading the name prompt;
+# while all are open, two users log in and talk, to show the server still serves.
+#   tools/ply bench connections [--connections 18000] [--server echo|chat]
 set -euo pipefail
 bin=$1
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 conns=18000
+server=echo
 while [[ $# -gt 0 ]]; do
   case $1 in
     --connections) conns=$2; shift 2 ;;
-    -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --server) server=$2; shift 2 ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -25,25 +29,63 @@ logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"; kill $loadgen_pid 2>/dev/null || true' EXIT
 rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-start_server "$logdir/ply.log" "$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=4096
+idle=(--mode idle)
+case $server in
+  echo) start_server "$logdir/ply.log" "$bin/echo_server" --max-connections $((conns + 100)) \
+          --port tcp:0:interface=127.0.0.1:backlog=4096 ;;
+  chat) start_server "$logdir/ply.log" "$bin/plyd" --max-connections $((conns + 100)) chat \
+          --port tcp:0:interface=127.0.0.1:backlog=4096
+        idle+=(--greeting) ;;
+  *) echo "unknown server $server (echo or chat)" >&2; exit 2 ;;
+esac
 # Warm up allocator and actor system with a few connections first, so the baseline is fair.
-"$bin/ply-loadgen" --mode idle --port "$server_port" --connections 100 --hold 0.2 >/dev/null
+"$bin/ply-loadgen" "${idle[@]}" --port "$server_port" --connections 100 --hold 0.2 >/dev/null
 sleep 0.3
 before=$(rss_kib "$server_pid")
-"$bin/ply-loadgen" --mode idle --port "$server_port" --connections "$conns" --hold 600 \
+started=$(date +%s.%N)
+"$bin/ply-loadgen" "${idle[@]}" --port "$server_port" --connections "$conns" --hold 600 \
   >"$logdir/idle.json" &
 loadgen_pid=$!
 for _ in $(seq 1 1200); do
   grep -q '"open"' "$logdir/idle.json" 2>/dev/null && break
   sleep 0.1
 done
+opened=$(date +%s.%N)
 sleep 1
 after=$(rss_kib "$server_pid")
 open=$(json_field "$(cat "$logdir/idle.json")" open)
+served=n/a
+if [[ $server == chat ]]; then
+  # Two users log in and talk while every other connection is open.
+  served=$(python3 - "$server_port" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def user(name):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(name.encode() + b"\n")
+    f.readline()
+    return s, f
+a, fa = user("soak_a")
+b, fb = user("soak_b")
+start = time.time()
+a.sendall(b"hello under load\n")
+while True:
+    line = fb.readline().decode()
+    if "hello under load" in line:
+        break
+print("yes, a line crossed in %.2f ms" % ((time.time() - start) * 1000))
+PY
+  ) || served=no
+fi
 kill "$loadgen_pid" 2>/dev/null || true
 wait "$loadgen_pid" 2>/dev/null || true
 stop_server
 per=$(awk -v a="$after" -v b="$before" -v n="$open" 'BEGIN { if (n > 0) printf "%.0f", (a - b) * 1024 / n; else print "n/a" }')
-echo "connections open: $open of $conns"
+echo "server: $server"
+echo "connections open: $open of $conns (in $(awk -v a="$started" -v b="$opened" 'BEGIN { printf "%.1f", b - a }') s)"
 echo "server RSS before: ${before} KiB, with connections: ${after} KiB"
 echo "RSS growth per idle connection: ${per} bytes (target <= 2048)"
+[[ $server == chat ]] && echo "chat still serving with all of them open: $served"
+exit 0

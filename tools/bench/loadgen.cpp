@@ -1,12 +1,16 @@
 // ply-loadgen: a closed-loop load generator for echo servers (used by tools/bench/*.sh).
 //   echo mode: N connections each send a message, wait for all of it to come back, and repeat;
 //              prints msgs/s and latency percentiles as one JSON line.
-//   idle mode: opens N connections, checks each with one echoed byte, then holds them.
+//   idle mode: opens N connections, checks each with one echoed byte (or the server's first line,
+//              --greeting), then holds them.
+//   accept mode: N loops each connect, check the connection with one echoed byte and close it
+//              (with a reset, so no TIME_WAIT piles up), again and again; prints connections/s.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -127,7 +131,97 @@ int run_echo(const tcp::endpoint& ep, size_t conns, size_t size, double warmup, 
   return st.errors == 0 ? 0 : 1;
 }
 
-int run_idle(const tcp::endpoint& ep, size_t conns, double hold) {
+/// One loop of accept mode: connect, one byte there and back, close, repeat.
+class churner : public std::enable_shared_from_this<churner> {
+public:
+  churner(asio::io_context& ioc, const tcp::endpoint& ep, stats& st) : ioc_(ioc), ep_(ep), st_(st) {
+  }
+
+  void start() {
+    sock_.emplace(ioc_);
+    sock_->async_connect(ep_, [self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec)
+        return self->retry();
+      self->sock_->set_option(tcp::no_delay(true));
+      asio::async_write(*self->sock_, asio::buffer(&self->byte_, 1),
+                        [self](const boost::system::error_code& wec, size_t) {
+                          if (wec)
+                            return self->retry();
+                          asio::async_read(*self->sock_, asio::buffer(&self->byte_, 1),
+                                           [self](const boost::system::error_code& rec, size_t) {
+                                             if (rec)
+                                               return self->retry();
+                                             if (self->st_.measuring)
+                                               ++self->st_.messages;
+                                             self->close();
+                                             self->start();
+                                           });
+                        });
+    });
+  }
+
+  void stop() {
+    stopped_ = true;
+    close();
+  }
+
+private:
+  void close() {
+    boost::system::error_code ignored;
+    sock_->set_option(asio::socket_base::linger(true, 0), ignored);
+    sock_->close(ignored);
+  }
+
+  void retry() {
+    if (stopped_)
+      return;
+    ++st_.errors;
+    close();
+    start();
+  }
+
+  asio::io_context& ioc_;
+  tcp::endpoint ep_;
+  stats& st_;
+  std::optional<tcp::socket> sock_;
+  char byte_ = 'x';
+  bool stopped_ = false;
+};
+
+int run_accept(const tcp::endpoint& ep, size_t conns, double warmup, double duration) {
+  asio::io_context ioc{1};
+  stats st;
+  std::vector<std::shared_ptr<churner>> loops;
+  for (size_t i = 0; i < conns; ++i) {
+    loops.push_back(std::make_shared<churner>(ioc, ep, st));
+    loops.back()->start();
+  }
+  asio::steady_timer timer{ioc};
+  clock_type::time_point begin;
+  auto seconds = [](double s) {
+    return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
+  };
+  timer.expires_after(seconds(warmup));
+  timer.async_wait([&](const boost::system::error_code&) {
+    st.measuring = true;
+    st.errors = 0;
+    begin = clock_type::now();
+    timer.expires_after(seconds(duration));
+    timer.async_wait([&](const boost::system::error_code&) {
+      st.measuring = false;
+      for (auto& l : loops)
+        l->stop();
+      ioc.stop();
+    });
+  });
+  ioc.run();
+  double secs = std::chrono::duration<double>(clock_type::now() - begin).count();
+  std::printf("{\"loops\": %zu, \"conns_per_s\": %.0f, \"errors\": %zu}\n", conns,
+              st.messages / secs, st.errors);
+  return 0;
+}
+
+int run_idle(const tcp::endpoint& ep, size_t conns, double hold, bool greeting) {
   asio::io_context ioc{1};
   std::vector<tcp::socket> socks;
   socks.reserve(conns);
@@ -137,10 +231,16 @@ int run_idle(const tcp::endpoint& ep, size_t conns, double hold) {
     boost::system::error_code ec;
     socks.back().connect(ep, ec);
     char c = 'x';
-    if (!ec)
-      asio::write(socks.back(), asio::buffer(&c, 1), ec);
-    if (!ec)
-      asio::read(socks.back(), asio::buffer(&c, 1), ec);
+    if (greeting) {
+      // The server speaks first (a chat's name prompt): read its first line.
+      while (!ec && c != '\n')
+        asio::read(socks.back(), asio::buffer(&c, 1), ec);
+    } else {
+      if (!ec)
+        asio::write(socks.back(), asio::buffer(&c, 1), ec);
+      if (!ec)
+        asio::read(socks.back(), asio::buffer(&c, 1), ec);
+    }
     if (!ec)
       ++ok;
     else {
@@ -168,7 +268,9 @@ int main(int argc, char** argv) {
   double warmup = 1.0;
   double duration = 5.0;
   double hold = 5.0;
-  app.add_option("--mode", mode, "echo or idle")->check(CLI::IsMember({"echo", "idle"}));
+  bool greeting = false;
+  app.add_option("--mode", mode, "echo, idle or accept")
+    ->check(CLI::IsMember({"echo", "idle", "accept"}));
   app.add_option("--host", host, "Server address")->capture_default_str();
   app.add_option("--port", port, "Server port")->capture_default_str();
   app.add_option("--connections", conns, "Concurrent connections")->capture_default_str();
@@ -176,9 +278,13 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup, "Seconds before measuring")->capture_default_str();
   app.add_option("--duration", duration, "Seconds measured")->capture_default_str();
   app.add_option("--hold", hold, "Idle mode: seconds to hold the connections")->capture_default_str();
+  app.add_flag("--greeting", greeting,
+               "Idle mode: check each connection by reading the server's first line instead");
   CLI11_PARSE(app, argc, argv);
   tcp::endpoint ep{asio::ip::make_address(host), port};
   if (mode == "idle")
-    return run_idle(ep, conns, hold);
+    return run_idle(ep, conns, hold, greeting);
+  if (mode == "accept")
+    return run_accept(ep, conns, warmup, duration);
   return run_echo(ep, conns, size, warmup, duration);
 }
