@@ -300,8 +300,13 @@ public:
       [this](peer_down_atom, const caf::actor& hub, const std::string& node) {
         peer_down(hub, node);
       },
-      [this](sync_atom, const std::vector<std::string>& names,
+      [this](sync_atom, const std::string& node, const std::vector<std::string>& names,
              const std::vector<std::string>& rooms) {
+        // The other hub may hear of us first: its sync can come before our member tells us of
+        // it (a node rejoining with users), so a sync from an unknown hub introduces it.
+        auto hub = caf::actor_cast<caf::actor>(current_sender());
+        if (hub && peers_.count(hub.address()) == 0)
+          peer_up(hub, node);
         auto p = peers_.find(current_sender_addr());
         if (p == peers_.end())
           return;
@@ -537,7 +542,7 @@ private:
         rooms.push_back(u.room);
       }
     }
-    send(hub, trace::carry(sync_atom::value, names, rooms));
+    send(hub, trace::carry(sync_atom::value, node_, names, rooms));
   }
 
   void peer_down(const caf::actor& hub, const std::string& node) {

@@ -352,21 +352,16 @@ public:
           send(caf::actor_cast<caf::actor>(current_sender()), published_atom::value, ticket, n);
       },
       // -- from the cluster --
-      [this](peer_up_atom, const caf::actor& hub, const std::string& node) {
-        if (peers_.count(hub.address()) > 0)
-          return;
-        peers_[hub.address()] = peer{hub, node, {}, {}};
-        spdlog::info("pubsub {}: topics now shared with node {}", node_, node);
-        for (auto& [name, subs] : channels_)
-          send(hub, trace::carry(count_atom::value, false, name, static_cast<int64_t>(subs.size())));
-        for (auto& [name, subs] : patterns_)
-          send(hub, trace::carry(count_atom::value, true, name, static_cast<int64_t>(subs.size())));
-      },
+      [this](peer_up_atom, const caf::actor& hub, const std::string& node) { meet(hub, node); },
       [this](peer_down_atom, const caf::actor& hub, const std::string& node) {
         if (peers_.erase(hub.address()) > 0)
           spdlog::warn("pubsub {}: node {} is gone with its subscriptions", node_, node);
       },
-      [this](count_atom, bool pattern, const std::string& name, int64_t delta) {
+      [this](count_atom, const std::string& node, bool pattern, const std::string& name,
+             int64_t delta) {
+        // The other hub may hear of us first (a node rejoining with subscribers): its counts can
+        // come before our member tells us of it, so counts from an unknown hub introduce it.
+        meet(caf::actor_cast<caf::actor>(current_sender()), node);
         auto p = peers_.find(caf::actor_cast<caf::actor_addr>(current_sender()));
         if (p == peers_.end())
           return;
@@ -417,6 +412,20 @@ private:
     }
   };
 
+  /// Starts sharing topics with another node's hub (once): it learns our subscriber counts.
+  void meet(const caf::actor& hub, const std::string& node) {
+    if (!hub || peers_.count(hub.address()) > 0)
+      return;
+    peers_[hub.address()] = peer{hub, node, {}, {}};
+    spdlog::info("pubsub {}: topics now shared with node {}", node_, node);
+    for (auto& [name, subs] : channels_)
+      send(hub, trace::carry(count_atom::value, node_, false, name,
+                             static_cast<int64_t>(subs.size())));
+    for (auto& [name, subs] : patterns_)
+      send(hub, trace::carry(count_atom::value, node_, true, name,
+                             static_cast<int64_t>(subs.size())));
+  }
+
   void drop(subscribers& subs, const std::string& name, const caf::actor_addr& who, bool pattern) {
     auto i = subs.find(name);
     if (i == subs.end())
@@ -431,7 +440,7 @@ private:
 
   void tell_peers(bool pattern, const std::string& name, int64_t delta) {
     for (auto& [addr, p] : peers_)
-      send(p.hub, trace::carry(count_atom::value, pattern, name, delta));
+      send(p.hub, trace::carry(count_atom::value, node_, pattern, name, delta));
   }
 
   /// Hands one shared, reference-counted message to each of `to`: fan-out copies no bytes.

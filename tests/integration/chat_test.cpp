@@ -10,6 +10,7 @@
 
 #include "../framework/socket_client.hpp"
 #include "process.hpp"
+#include "tcp_proxy.hpp"
 
 using namespace ply::test;
 using namespace std::chrono_literals;
@@ -41,8 +42,9 @@ struct node {
 };
 
 /// A user logged in under `name`.
-std::unique_ptr<socket_client> login(uint16_t port, const std::string& name) {
-  auto c = std::make_unique<socket_client>(port);
+std::unique_ptr<socket_client> login(uint16_t port, const std::string& name,
+                                     int timeout_ms = 3000) {
+  auto c = std::make_unique<socket_client>(port, timeout_ms);
   REQUIRE_THAT(c->read_until("\r\n"), Catch::Equals("What's your name?\r\n"));
   c->send(name + "\n");
   REQUIRE_THAT(c->read_until("\r\n"), Catch::Equals("Welcome, " + name + "!\r\n"));
@@ -343,5 +345,106 @@ TEST_CASE("two chat nodes under injected faults (short reads and writes, EAGAIN 
         last = pos;
       }
     }
+  }
+}
+
+TEST_CASE("cluster faults: a dropped link, a frozen node (SIGSTOP) and a killed one are noticed "
+          "within 5 s, the others keep serving, and the node rejoins when it is back (or restarted)",
+          "[chat][cluster][faults]") {
+  node a;
+  REQUIRE(a.chat != 0);
+  // b joins through a proxy that can cut the link between a and b.
+  tcp_proxy link{a.cluster};
+  process b{{bin("plyd"), "chat", "--port", local, "--join",
+             "127.0.0.1:" + std::to_string(link.port())}};
+  auto b_chat = b.port(1);
+  REQUIRE(b_chat != 0);
+  node c{{"--join", a.join_arg()}};
+  REQUIRE(c.chat != 0);
+  REQUIRE(wait_for_log(*a.proc, "rooms now shared with node", 2, 10s));
+  REQUIRE(wait_for_log(*c.proc, "rooms now shared with node", 1, 10s));
+  REQUIRE(wait_for_log(b, "rooms now shared with node", 1, 10s));
+
+  // Slow enough to see a node go: read timeouts of 8 s.
+  auto alice = login(a.chat, "alice", 8000);
+  auto carol = login(c.chat, "carol", 8000);
+  alice->read_until("carol has joined the channel.\r\n");
+  auto bob = login(b_chat, "bob", 8000);
+  alice->read_until("bob has joined the channel.\r\n");
+  carol->read_until("bob has joined the channel.\r\n");
+
+  SECTION("a dropped link") {
+    auto cut = std::chrono::steady_clock::now();
+    link.drop();
+    CHECK_THAT(alice->read_until("bob has left the channel.\r\n"),
+               Catch::EndsWith("bob has left the channel.\r\n"));
+    auto noticed = std::chrono::steady_clock::now() - cut;
+    WARN("noticed after " << std::chrono::duration_cast<std::chrono::milliseconds>(noticed).count()
+                          << " ms");
+    CHECK(noticed < 5s);
+    // The rest of the cluster goes on.
+    alice->send("a and c still talk\n");
+    CHECK_THAT(carol->read_until("a and c still talk\r\n"),
+               Catch::EndsWith("<alice> a and c still talk\r\n"));
+    // The link comes back, and b is with everyone again (a may also have dialled b directly).
+    link.restore();
+    bool back = false;
+    for (int i = 0; i < 40 && !back; ++i) {
+      std::this_thread::sleep_for(250ms);
+      alice->send("/who\n");
+      auto line = alice->read_until("\r\n");
+      UNSCOPED_INFO("alice read: " << line);
+      back = line.find("Online (3)") == 0;
+    }
+    CHECK(back);
+    bob->send("back again\n");
+    CHECK_THAT(alice->read_until("back again\r\n"), Catch::EndsWith("<bob> back again\r\n"));
+  }
+
+  SECTION("a killed node, restarted") {
+    c.proc->signal(SIGKILL);
+    CHECK_THAT(alice->read_until("carol has left the channel.\r\n"),
+               Catch::EndsWith("carol has left the channel.\r\n"));
+    node again{{"--join", a.join_arg()}};
+    REQUIRE(again.chat != 0);
+    REQUIRE(wait_for_log(*again.proc, "rooms now shared with node", 2, 10s));
+    auto carol2 = login(again.chat, "carol", 8000);
+    CHECK_THAT(alice->read_until("carol has joined the channel.\r\n"),
+               Catch::EndsWith("carol has joined the channel.\r\n"));
+    CHECK_THAT(bob->read_until("carol has joined the channel.\r\n"),
+               Catch::EndsWith("carol has joined the channel.\r\n"));
+    carol2->send("new process, same name\n");
+    CHECK_THAT(bob->read_until("same name\r\n"), Catch::EndsWith("<carol> new process, same name\r\n"));
+  }
+
+  SECTION("a frozen node") {
+    auto frozen = std::chrono::steady_clock::now();
+    c.proc->signal(SIGSTOP);
+    CHECK_THAT(alice->read_until("carol has left the channel.\r\n"),
+               Catch::EndsWith("carol has left the channel.\r\n"));
+    auto noticed = std::chrono::steady_clock::now() - frozen;
+    WARN("noticed after " << std::chrono::duration_cast<std::chrono::milliseconds>(noticed).count()
+                          << " ms");
+    CHECK(noticed < 5s);
+    CHECK_THAT(bob->read_until("carol has left the channel.\r\n"),
+               Catch::EndsWith("carol has left the channel.\r\n"));
+    alice->send("without c\n");
+    CHECK_THAT(bob->read_until("without c\r\n"), Catch::EndsWith("<alice> without c\r\n"));
+    // Thawed, c finds its links gone, dials its seed again and rejoins, with carol.
+    c.proc->signal(SIGCONT);
+    bool back = false;
+    for (int i = 0; i < 60 && !back; ++i) {
+      std::this_thread::sleep_for(250ms);
+      alice->send("/who\n");
+      auto line = alice->read_until("\r\n");
+      UNSCOPED_INFO("alice read: " << line);
+      back = line.find("Online (3)") == 0;
+    }
+    if (!back)
+      WARN("a:\n" << a.proc->log() << "\nb:\n" << b.log() << "\nc:\n" << c.proc->log());
+    CHECK(back);
+    carol->send("thawed\n");
+    CHECK_THAT(alice->read_until("thawed\r\n"), Catch::EndsWith("<carol> thawed\r\n"));
+    CHECK_THAT(bob->read_until("thawed\r\n"), Catch::EndsWith("<carol> thawed\r\n"));
   }
 }

@@ -35,7 +35,7 @@ struct cluster_options {
   std::vector<std::string> tls;
   /// Seconds between heartbeats on cluster links, and of silence after which a node is dead.
   double heartbeat = 1.0;
-  double timeout = 4.0;
+  double timeout = 3.0;
 
   bool enabled() const {
     return !listen.empty() || !join.empty();
