@@ -147,7 +147,7 @@ int html_page(const ply_trace::trace& t, std::string& out) {
       continue;
     auto to = actor(e.node, e.num("actor"));
     slices.push_back({to, e.t, e.num("handler_ns"), e.str("msg")});
-    auto from = actor(e.j.value("from_node", e.node), e.num("from"));
+    auto from = actor(e.str_or("from_node", e.node), e.num("from"));
     flows.push_back({from, e.t - static_cast<int64_t>(e.num("wait_ns")), to, e.t, e.str("msg")});
   }
   nlohmann::json data = {{"actors", actors}, {"slices", slices}, {"flows", flows},

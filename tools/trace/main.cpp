@@ -43,7 +43,7 @@ std::string describe(const trace& t, const event& e) {
   if (e.ev == "recv") {
     out += "  " + e.str("msg");
     if (e.num("from") != 0)
-      out += "  from " + actor_label(t, e.j.value("from_node", e.node), e.num("from"));
+      out += "  from " + actor_label(t, e.str_or("from_node", e.node), e.num("from"));
   }
   if (e.j.contains("conn"))
     out += "  conn " + std::to_string(e.num("conn"));
@@ -104,7 +104,7 @@ int cmd_summary(const trace& t) {
           s->wait.add(static_cast<double>(e.num("wait_ns")));
       }
       if (e.num("from") != 0) {
-        auto [sa, sty] = touch({e.j.value("from_node", e.node), e.num("from")});
+        auto [sa, sty] = touch({e.str_or("from_node", e.node), e.num("from")});
         ++sa.out;
         ++sty.out;
       }
@@ -246,7 +246,7 @@ std::vector<arrow> arrows(const trace& t, const std::vector<uint64_t>& actors) {
   for (auto& e : t.events) {
     if (e.ev != "recv")
       continue;
-    auto from_node = e.j.value("from_node", e.node);
+    auto from_node = e.str_or("from_node", e.node);
     auto from = e.num("from"), to = e.num("actor");
     if (!actors.empty() && std::find(actors.begin(), actors.end(), from) == actors.end() &&
         std::find(actors.begin(), actors.end(), to) == actors.end())
@@ -311,7 +311,7 @@ nlohmann::json chrome_json(const trace& t) {
                         {"args", {{"event", e.id}, {"wait_us", us(e.num("wait_ns"))}}}});
       // A flow arrow from the sender's track, when it was sent, to this slice.
       if (e.j.contains("sent_ns")) {
-        auto from_node = e.j.value("from_node", e.node);
+        auto from_node = e.str_or("from_node", e.node);
         auto from = e.num("from");
         thread_name(from_node, from);
         auto flow = e.node + "#" + std::to_string(e.id);

@@ -1,7 +1,10 @@
 #include "trace_file.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
+#include <istream>
+#include <memory>
 
 namespace ply_trace {
 
@@ -14,66 +17,125 @@ struct link {
 
 } // namespace
 
+namespace {
+
+/// Times are nanoseconds since the Unix epoch (about 1.8e18 now); past this bound (about 146
+/// years) a record is not believed. Sums of times saturate instead of overflowing.
+constexpr int64_t max_time = int64_t{1} << 62;
+
+/// An integer field, or `fallback` when it is missing or not an integer.
+int64_t integer(const nlohmann::json& j, const char* key, int64_t fallback = 0) {
+  auto i = j.find(key);
+  if (i == j.end() || !(i->is_number_integer() || i->is_number_unsigned()))
+    return fallback;
+  return i->is_number_unsigned() && i->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)
+           ? INT64_MAX
+           : i->get<int64_t>();
+}
+
+/// `a + b`, held within the bounds of int64_t.
+int64_t saturating_add(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out))
+    return b > 0 ? INT64_MAX : INT64_MIN;
+  return out;
+}
+
+/// `a - b`, held within the bounds of int64_t.
+int64_t saturating_sub(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_sub_overflow(a, b, &out))
+    return b < 0 ? INT64_MAX : INT64_MIN;
+  return out;
+}
+
+/// Reads one trace file's records into `out`; stops at the first damaged one, with a warning.
+void read_records(trace& out, std::vector<link>& links, const std::string& file,
+                  std::istream& in) {
+  std::string line;
+  size_t number = 0;
+  int64_t start_unix = 0;
+  bool have_meta = false;
+  auto stop = [&](const std::string& why) {
+    out.warnings.push_back(file + ":" + std::to_string(number) + ": " + why +
+                           "; the rest of this file is skipped");
+  };
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty())
+      continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      stop("damaged record");
+      break;
+    }
+    if (!j.is_object() || !j.contains("ev") || !j.contains("node") || !j.contains("id") ||
+        !j["ev"].is_string() || !j["node"].is_string() ||
+        !(j["id"].is_number_unsigned() || j["id"].is_number_integer())) {
+      stop("not a ply trace event");
+      break;
+    }
+    event e;
+    e.node = j["node"].get<std::string>();
+    e.id = j["id"].get<uint64_t>();
+    e.ev = j["ev"].get<std::string>();
+    e.t = integer(j, "t");
+    e.j = std::move(j);
+    if (e.ev == "meta") {
+      have_meta = true;
+      start_unix = integer(e.j, "start_unix_ns");
+      auto schema = integer(e.j, "schema");
+      if (schema != 1)
+        out.warnings.push_back(file + ": schema " + std::to_string(schema) +
+                               " (this ply-trace reads schema 1)");
+    }
+    if (e.t < -max_time || e.t > max_time || start_unix < -max_time || start_unix > max_time) {
+      stop("time out of range");
+      break;
+    }
+    e.t = saturating_add(e.t, start_unix);
+    if (std::find(out.nodes.begin(), out.nodes.end(), e.node) == out.nodes.end())
+      out.nodes.push_back(e.node);
+    if (e.ev == "spawn") {
+      actor_key a{e.node, e.num("actor")};
+      out.types[a] = e.str("type");
+      out.parents[a] = e.num("parent");
+    } else if (e.ev == "link") {
+      links.push_back({{e.node, e.num("event")}, {e.str("cause_node"), e.num("cause")}});
+    }
+    out.events.push_back(std::move(e));
+  }
+  if (!have_meta)
+    out.warnings.push_back(file + ": no meta record (times are not aligned with other files)");
+}
+
+} // namespace
+
 trace load(const std::vector<std::string>& files) {
+  std::vector<std::pair<std::string, std::unique_ptr<std::istream>>> streams;
+  trace failed;
+  for (auto& file : files) {
+    auto in = std::make_unique<std::ifstream>(file);
+    if (!*in) {
+      failed.warnings.push_back(file + ": cannot open");
+      continue;
+    }
+    streams.emplace_back(file, std::move(in));
+  }
+  std::vector<std::pair<std::string, std::istream*>> named;
+  for (auto& [file, in] : streams)
+    named.emplace_back(file, in.get());
+  auto out = load(named);
+  out.warnings.insert(out.warnings.begin(), failed.warnings.begin(), failed.warnings.end());
+  return out;
+}
+
+trace load(const std::vector<std::pair<std::string, std::istream*>>& files) {
   trace out;
   std::vector<link> links;
   std::map<std::string, int64_t> offsets;  // node -> ns added to its times
-  for (auto& file : files) {
-    std::ifstream in{file};
-    if (!in) {
-      out.warnings.push_back(file + ": cannot open");
-      continue;
-    }
-    std::string line;
-    size_t number = 0;
-    int64_t start_unix = 0;
-    bool have_meta = false;
-    while (std::getline(in, line)) {
-      ++number;
-      if (line.empty())
-        continue;
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(line);
-      } catch (const std::exception&) {
-        out.warnings.push_back(file + ":" + std::to_string(number) +
-                               ": damaged record; the rest of this file is skipped");
-        break;
-      }
-      if (!j.is_object() || !j.contains("ev") || !j.contains("node") || !j.contains("id") ||
-          !j["ev"].is_string() || !j["node"].is_string() || !j["id"].is_number()) {
-        out.warnings.push_back(file + ":" + std::to_string(number) +
-                               ": not a ply trace event; the rest of this file is skipped");
-        break;
-      }
-      event e;
-      e.node = j["node"].get<std::string>();
-      e.id = j["id"].get<uint64_t>();
-      e.ev = j["ev"].get<std::string>();
-      e.t = j.value("t", int64_t{0});
-      e.j = std::move(j);
-      if (e.ev == "meta") {
-        have_meta = true;
-        start_unix = e.j.value("start_unix_ns", int64_t{0});
-        if (e.j.value("schema", 0) != 1)
-          out.warnings.push_back(file + ": schema " + std::to_string(e.j.value("schema", 0)) +
-                                 " (this ply-trace reads schema 1)");
-      }
-      e.t += start_unix;
-      if (std::find(out.nodes.begin(), out.nodes.end(), e.node) == out.nodes.end())
-        out.nodes.push_back(e.node);
-      if (e.ev == "spawn") {
-        actor_key a{e.node, e.num("actor")};
-        out.types[a] = e.str("type");
-        out.parents[a] = e.num("parent");
-      } else if (e.ev == "link") {
-        links.push_back({{e.node, e.num("event")}, {e.str("cause_node"), e.num("cause")}});
-      }
-      out.events.push_back(std::move(e));
-    }
-    if (!have_meta)
-      out.warnings.push_back(file + ": no meta record (times are not aligned with other files)");
-  }
+  for (auto& [file, in] : files)
+    read_records(out, links, file, *in);
   // Events renamed mid-run (a cluster node learns its name after it started) keep their ids.
   for (size_t i = 0; i < out.events.size(); ++i)
     out.by_key[out.events[i].key()] = i;
@@ -85,10 +147,11 @@ trace load(const std::vector<std::string>& files) {
       auto* c = out.find(l.cause);
       if (r == nullptr || c == nullptr || r->node == c->node)
         continue;
-      auto tr = r->t + offsets[r->node];
-      auto tc = c->t + offsets[c->node];
+      auto tr = saturating_add(r->t, offsets[r->node]);
+      auto tc = saturating_add(c->t, offsets[c->node]);
       if (tr < tc) {
-        offsets[r->node] += tc - tr + 1;
+        auto& off = offsets[r->node];
+        off = saturating_add(off, saturating_add(saturating_sub(tc, tr), 1));
         changed = true;
       }
     }
@@ -96,13 +159,13 @@ trace load(const std::vector<std::string>& files) {
       break;
   }
   for (auto& e : out.events)
-    e.t += offsets[e.node];
+    e.t = saturating_add(e.t, offsets[e.node]);
   // One timeline, starting at 0.
   std::stable_sort(out.events.begin(), out.events.end(),
                    [](const event& a, const event& b) { return a.t < b.t; });
   int64_t t0 = out.events.empty() ? 0 : out.events.front().t;
   for (auto& e : out.events)
-    e.t -= t0;
+    e.t = saturating_sub(e.t, t0);
   out.by_key.clear();
   for (size_t i = 0; i < out.events.size(); ++i)
     out.by_key[out.events[i].key()] = i;
@@ -124,7 +187,7 @@ const event* trace::cause_of(const event& e) const {
       return c;
   if (e.num("cause") == 0)
     return nullptr;
-  return find({e.j.value("cause_node", e.node), e.num("cause")});
+  return find({e.str_or("cause_node", e.node), e.num("cause")});
 }
 
 event_key trace::root_of(const event& e) const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <string>
 #include <utility>
@@ -32,6 +33,11 @@ struct event {
   std::string str(const char* key) const {
     auto i = j.find(key);
     return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
+  }
+  /// A string field, or `fallback` when it is missing or not a string.
+  std::string str_or(const char* key, const std::string& fallback) const {
+    auto i = j.find(key);
+    return i != j.end() && i->is_string() ? i->get<std::string>() : fallback;
   }
   event_key key() const {
     return {node, id};
@@ -73,6 +79,9 @@ struct trace {
 
 /// Reads and merges `files`. A damaged file is read up to the damage, with a warning.
 trace load(const std::vector<std::string>& files);
+
+/// Reads and merges already open files, each with the name its warnings use.
+trace load(const std::vector<std::pair<std::string, std::istream*>>& files);
 
 /// "node#id" or "id" (with a single node) -> key; false when it is neither.
 bool parse_event_key(const trace& t, const std::string& text, event_key& out);
