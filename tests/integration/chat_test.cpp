@@ -58,6 +58,44 @@ size_t count(const std::string& text, const std::string& needle) {
   return n;
 }
 
+
+/// Every user says `lines` lines at once. Returns what each then read, up to its answer to /who
+/// (which comes after every line already relayed to its node), having checked that each heard
+/// every other user's lines exactly once, in the order said, and none of its own.
+std::map<std::string, std::string>
+everyone_speaks(const std::map<std::string, socket_client*>& users, int lines) {
+  auto line = [](const std::string& who, int i) {
+    return "<" + who + "> line " + std::to_string(i) + " from " + who + "\r\n";
+  };
+  for (int i = 0; i < lines; ++i)
+    for (auto& [name, client] : users)
+      client->send("line " + std::to_string(i) + " from " + name + "\n");
+  std::map<std::string, std::string> out;
+  for (auto& [name, client] : users) {
+    auto& seen = out[name];
+    for (auto& [other, unused] : users)
+      if (other != name)
+        seen += client->read_until(line(other, lines - 1));
+    client->send("/who\n");
+    seen += client->read_until("\r\n");
+    for (auto& [other, unused] : users) {
+      size_t last = 0;
+      for (int i = 0; i < lines; ++i) {
+        auto text = line(other, i);
+        INFO(name << " hearing " << other << " line " << i);
+        if (other == name) {
+          CHECK(count(seen, text) == 0);  // nobody hears themselves
+          continue;
+        }
+        CHECK(count(seen, text) == 1);
+        auto pos = seen.find(text);
+        CHECK(pos >= last);  // in the order the speaker said them
+        last = pos;
+      }
+    }
+  }
+  return out;
+}
 } // namespace
 
 TEST_CASE("three chat nodes: every line reaches every member exactly once, in order, /who spans "
@@ -80,39 +118,13 @@ TEST_CASE("three chat nodes: every line reaches every member exactly once, in or
   CHECK_THAT(bob->read_until("\r\n"), Catch::Equals("carol has joined the channel.\r\n"));
 
   // Everyone speaks 30 lines at once.
-  const int lines = 30;
-  std::map<std::string, socket_client*> users{{"alice", alice.get()}, {"bob", bob.get()},
-                                              {"carol", carol.get()}};
-  for (int i = 0; i < lines; ++i)
-    for (auto& [name, client] : users)
-      client->send("line " + std::to_string(i) + " from " + name + "\n");
-  for (auto& [name, client] : users) {
-    std::string seen;
-    for (auto& [other, unused] : users)
-      if (other != name)
-        seen += client->read_until("<" + other + "> line " + std::to_string(lines - 1) + " from " +
-                                   other + "\r\n");
-    // A reply to /who comes after every line already relayed to this node.
-    client->send("/who\n");
-    seen += client->read_until("\r\n");
-    auto who = seen.substr(seen.rfind("Online"));
+  auto seen = everyone_speaks({{"alice", alice.get()}, {"bob", bob.get()}, {"carol", carol.get()}},
+                              30);
+  for (auto& [name, text] : seen) {
+    INFO(name);
+    auto who = text.substr(text.rfind("Online"));
     CHECK_THAT(who, Catch::StartsWith("Online (3): alice [lobby"));
     CHECK_THAT(who, Catch::Contains("bob [lobby") && Catch::Contains("carol [lobby"));
-    for (auto& [other, unused] : users) {
-      size_t last = 0;
-      for (int i = 0; i < lines; ++i) {
-        auto text = "<" + other + "> line " + std::to_string(i) + " from " + other + "\r\n";
-        INFO(name << " hearing " << other << " line " << i);
-        if (other == name) {
-          CHECK(count(seen, text) == 0);  // nobody hears themselves
-          continue;
-        }
-        CHECK(count(seen, text) == 1);
-        auto pos = seen.find(text);
-        CHECK(pos >= last);  // in the order the speaker said them
-        last = pos;
-      }
-    }
   }
 
   // /msg reaches a user on another node; /me goes to the room.
@@ -318,34 +330,10 @@ TEST_CASE("two chat nodes under injected faults (short reads and writes, EAGAIN 
   users["ann"]->read_until("dan has joined the channel.\r\n");
   users["ben"]->read_until("dan has joined the channel.\r\n");
   users["cat"]->read_until("dan has joined the channel.\r\n");
-  const int lines = 40;
-  for (int i = 0; i < lines; ++i)
-    for (auto& [name, client] : users)
-      client->send("line " + std::to_string(i) + " from " + name + "\n");
-  for (auto& [name, client] : users) {
-    std::string seen;
-    for (auto& [other, unused] : users)
-      if (other != name)
-        seen += client->read_until("<" + other + "> line " + std::to_string(lines - 1) + " from " +
-                                   other + "\r\n");
-    client->send("/who\n");
-    seen += client->read_until("Online");
-    for (auto& [other, unused] : users) {
-      size_t last = 0;
-      for (int i = 0; i < lines; ++i) {
-        auto text = "<" + other + "> line " + std::to_string(i) + " from " + other + "\r\n";
-        INFO(name << " hearing " << other << " line " << i);
-        if (other == name) {
-          CHECK(count(seen, text) == 0);
-          continue;
-        }
-        CHECK(count(seen, text) == 1);
-        auto pos = seen.find(text);
-        CHECK(pos >= last);
-        last = pos;
-      }
-    }
-  }
+  std::map<std::string, socket_client*> speakers;
+  for (auto& [name, client] : users)
+    speakers[name] = client.get();
+  everyone_speaks(speakers, 40);
 }
 
 TEST_CASE("cluster faults: a dropped link, a frozen node (SIGSTOP) and a killed one are noticed "

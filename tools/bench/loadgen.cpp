@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -92,6 +93,30 @@ private:
   clock_type::time_point sent_at_;
 };
 
+/// Runs `ioc` for `warmup` seconds, then for `duration` seconds with `st.measuring` set, then
+/// calls `stop` and stops `ioc`; returns the seconds measured.
+double run_measured(asio::io_context& ioc, stats& st, double warmup, double duration,
+                    const std::function<void()>& stop) {
+  auto seconds = [](double s) {
+    return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
+  };
+  asio::steady_timer timer{ioc};
+  clock_type::time_point begin;
+  timer.expires_after(seconds(warmup));
+  timer.async_wait([&](const boost::system::error_code&) {
+    st.measuring = true;
+    begin = clock_type::now();
+    timer.expires_after(seconds(duration));
+    timer.async_wait([&](const boost::system::error_code&) {
+      st.measuring = false;
+      stop();
+      ioc.stop();
+    });
+  });
+  ioc.run();
+  return std::chrono::duration<double>(clock_type::now() - begin).count();
+}
+
 int run_echo(const tcp::endpoint& ep, size_t conns, size_t size, double warmup, double duration) {
   asio::io_context ioc{1};
   stats st;
@@ -100,24 +125,10 @@ int run_echo(const tcp::endpoint& ep, size_t conns, size_t size, double warmup, 
     sessions.push_back(std::make_shared<session>(ioc, size, st));
     sessions.back()->start(ep);
   }
-  asio::steady_timer timer{ioc};
-  clock_type::time_point begin;
-  timer.expires_after(std::chrono::duration_cast<clock_type::duration>(
-    std::chrono::duration<double>(warmup)));
-  timer.async_wait([&](const boost::system::error_code&) {
-    st.measuring = true;
-    begin = clock_type::now();
-    timer.expires_after(std::chrono::duration_cast<clock_type::duration>(
-      std::chrono::duration<double>(duration)));
-    timer.async_wait([&](const boost::system::error_code&) {
-      st.measuring = false;
-      for (auto& s : sessions)
-        s->stop();
-      ioc.stop();
-    });
+  double secs = run_measured(ioc, st, warmup, duration, [&] {
+    for (auto& s : sessions)
+      s->stop();
   });
-  ioc.run();
-  double secs = std::chrono::duration<double>(clock_type::now() - begin).count();
   auto& lat = st.latencies_us;
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) -> double {
@@ -196,26 +207,10 @@ int run_accept(const tcp::endpoint& ep, size_t conns, double warmup, double dura
     loops.push_back(std::make_shared<churner>(ioc, ep, st));
     loops.back()->start();
   }
-  asio::steady_timer timer{ioc};
-  clock_type::time_point begin;
-  auto seconds = [](double s) {
-    return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
-  };
-  timer.expires_after(seconds(warmup));
-  timer.async_wait([&](const boost::system::error_code&) {
-    st.measuring = true;
-    st.errors = 0;
-    begin = clock_type::now();
-    timer.expires_after(seconds(duration));
-    timer.async_wait([&](const boost::system::error_code&) {
-      st.measuring = false;
-      for (auto& l : loops)
-        l->stop();
-      ioc.stop();
-    });
+  double secs = run_measured(ioc, st, warmup, duration, [&] {
+    for (auto& l : loops)
+      l->stop();
   });
-  ioc.run();
-  double secs = std::chrono::duration<double>(clock_type::now() - begin).count();
   std::printf("{\"loops\": %zu, \"conns_per_s\": %.0f, \"errors\": %zu}\n", conns,
               st.messages / secs, st.errors);
   return 0;
