@@ -453,18 +453,20 @@ private:
   /// Delivers to this node's subscribers; returns how many received it.
   int64_t deliver(const std::string& channel, const std::string& payload) {
     int64_t n = 0;
+    // Line mode shows what RESP nodes of the cluster published as one line, whatever it holds.
+    auto line = [&] {
+      return channel.empty() ? printable(payload) + "\r\n"
+                             : "[" + printable(channel) + "] " + printable(payload) + "\r\n";
+    };
     if (auto i = channels_.find(channel); i != channels_.end()) {
       n += static_cast<int64_t>(i->second.size());
-      push(i->second, opts_.how == mode::resp ? resp::message(channel, payload)
-                      : channel.empty()       ? payload + "\r\n"
-                                              : "[" + channel + "] " + payload + "\r\n");
+      push(i->second, opts_.how == mode::resp ? resp::message(channel, payload) : line());
     }
     for (auto& [pattern, subs] : patterns_) {
       if (!resp::glob_match(pattern, channel))
         continue;
       n += static_cast<int64_t>(subs.size());
-      push(subs, opts_.how == mode::resp ? resp::pmessage(pattern, channel, payload)
-                                         : "[" + channel + "] " + payload + "\r\n");
+      push(subs, opts_.how == mode::resp ? resp::pmessage(pattern, channel, payload) : line());
     }
     return n;
   }

@@ -186,3 +186,26 @@ TEST_CASE("two line-mode pub/sub nodes under injected faults (short reads and wr
     }
   }
 }
+
+TEST_CASE("a RESP publication with line breaks reaches line-mode subscribers of the cluster as one "
+          "line",
+          "[pubsub][cluster]") {
+  process a{{bin("plyd"), "pubsub", "--port", local, "--cluster", "tcp:0"}};
+  auto a_cluster = a.port(0);
+  auto a_port = a.port(1);
+  REQUIRE(a_port != 0);
+  process b{{bin("plyd"), "pubsub", "--resp", "--port", local, "--join",
+             "127.0.0.1:" + std::to_string(a_cluster)}};
+  auto b_port = b.port(1);
+  REQUIRE(b_port != 0);
+  socket_client sub{a_port};
+  sub.send("/sub news\n");
+  REQUIRE_THAT(sub.read_until("\r\n"), Catch::Equals("Subscribed to news.\r\n"));
+  CHECK(publish_until(b_port, "news ok", "1") == "1\n");
+  CHECK_THAT(sub.read_until("\r\n"), Catch::Equals("[news] ok\r\n"));
+  // A bulk string may hold anything; a line-mode reader sees it as one line.
+  socket_client pub{b_port};
+  pub.send("*3\r\n$7\r\nPUBLISH\r\n$4\r\nnews\r\n$16\r\nhi\r\n<admin> lies\r\n");
+  CHECK(pub.read_until("\r\n") == ":1\r\n");
+  CHECK_THAT(sub.read_until("\r\n"), Catch::Equals("[news] hi??<admin> lies\r\n"));
+}
