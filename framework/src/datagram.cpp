@@ -30,14 +30,14 @@ constexpr size_t max_datagram = 64 * 1024;
 } // namespace
 
 udp_port::udp_port(io_thread& thread, asio::ip::udp::socket sock)
-  : thread_(thread), sock_(std::move(sock)) {
+  : thread_(thread), home_(thread.weak_from_this()), sock_(std::move(sock)) {
   boost::system::error_code ec;
   port_ = sock_.local_endpoint(ec).port();
   sock_.non_blocking(true, ec);
 }
 
 void udp_port::start(caf::actor protocol) {
-  asio::post(thread_.ioc, [self = shared_from_this(), protocol = std::move(protocol)]() mutable {
+  io_thread::post(home_, [self = shared_from_this(), protocol = std::move(protocol)]() mutable {
     self->protocol_ = std::move(protocol);
     self->thread_.deliver(self->protocol_, caf::make_message(udp_start_atom::value, self));
     self->receive();
@@ -69,7 +69,7 @@ void udp_port::send_to(bytes_view data, const address& to) {
     do_send(bytes{data}, to);
     return;
   }
-  asio::post(thread_.ioc, [self = shared_from_this(), copy = bytes{data}, to] {
+  io_thread::post(home_, [self = shared_from_this(), copy = bytes{data}, to] {
     self->do_send(copy, to);
   });
 }
@@ -91,7 +91,7 @@ void udp_port::do_send(const bytes& data, const address& to) {
 }
 
 void udp_port::close() {
-  asio::post(thread_.ioc, [self = shared_from_this()] {
+  io_thread::post(home_, [self = shared_from_this()] {
     boost::system::error_code ec;
     self->sock_.close(ec);
     if (self->protocol_) {

@@ -44,7 +44,7 @@ struct reactor::impl {
     if (this->opts.threads == 0)
       this->opts.threads = 1;
     for (size_t i = 0; i < this->opts.threads; ++i)
-      threads.emplace_back(std::make_unique<io_thread>(sys, i));
+      threads.emplace_back(std::make_shared<io_thread>(sys, i));
     setup_faults();
     fit_open_files();
     control = detail::spawn_function(sys, [this](caf::event_based_actor*) -> caf::behavior {
@@ -143,7 +143,9 @@ struct reactor::impl {
   std::atomic<size_t> in_flight{0};  ///< accepted, not yet open on their thread
   std::atomic<uint64_t> refused{0};
   std::chrono::steady_clock::time_point last_refusal_log{};  ///< threads[0] only
-  std::vector<std::unique_ptr<io_thread>> threads;
+  /// Shared: a connection posts to its thread through a weak reference, which fails once the
+  /// reactor is gone instead of reaching a destroyed `io_context`.
+  std::vector<std::shared_ptr<io_thread>> threads;
   std::atomic<size_t> next_thread{0};
   std::atomic<uint64_t> next_connection_id{1};
   std::mutex mtx;  // guards factories and when_running
@@ -881,6 +883,12 @@ delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
     std::shared_ptr<detail::call_state> st;
   };
   auto guard = std::make_shared<cancel_if_dropped>(st);
+  // Weak: a handle may outlive the reactor; the pending wait owns the timer. Set before the wait
+  // starts: the timer may fire on the reactor thread at once, and firing clears it.
+  st->on_cancel = [weak = std::weak_ptr<asio::steady_timer>{timer}] {
+    if (auto t = weak.lock())
+      asio::post(t->get_executor(), [t] { t->cancel(); });
+  };
   timer->async_wait([guard, timer](const boost::system::error_code& ec) {
     if (ec)
       return;
@@ -890,11 +898,6 @@ delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
     guard->st->fire();
     trace::detail::exchange_current(outer);
   });
-  // Weak: a handle may outlive the reactor; the pending wait owns the timer.
-  st->on_cancel = [weak = std::weak_ptr<asio::steady_timer>{timer}] {
-    if (auto t = weak.lock())
-      asio::post(t->get_executor(), [t] { t->cancel(); });
-  };
   return delayed_call{st};
 }
 

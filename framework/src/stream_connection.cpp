@@ -63,7 +63,7 @@ bool would_block(int err) {
 } // namespace
 
 stream_connection::stream_connection(io_thread& thread, int fd, uint64_t id)
-  : thread_(thread), fd_(fd), id_(id) {
+  : thread_(thread), home_(thread.weak_from_this()), fd_(fd), id_(id) {
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // fails harmlessly on Unix sockets
   peer_ = socket_name(fd_, true);
@@ -86,7 +86,7 @@ void stream_connection::on_thread(F f) {
   if (thread_.in_thread())
     f();
   else
-    asio::post(thread_.ioc, [self = shared_from_this(), f = std::move(f)]() mutable { f(); });
+    io_thread::post(home_, [self = shared_from_this(), f = std::move(f)]() mutable { f(); });
 }
 
 void stream_connection::update_interest() {
@@ -123,8 +123,8 @@ void stream_connection::write(bytes_view data) {
   if (thread_.in_thread())
     do_write(data);
   else
-    asio::post(thread_.ioc,
-               [self = shared_from_this(), copy = bytes{data}] { self->do_write(copy); });
+    io_thread::post(home_,
+                    [self = shared_from_this(), copy = bytes{data}] { self->do_write(copy); });
 }
 
 void stream_connection::do_write(bytes_view data) {

@@ -21,7 +21,7 @@ class stream_connection;
 /// One reactor thread: an `io_context` that is also a CAF execution unit. An actor enqueued with
 /// this unit as host is resumed by a handler posted to the `io_context`, so a protocol actor runs
 /// on the thread that owns its socket, right after the read that woke it.
-class io_thread final : public caf::execution_unit {
+class io_thread final : public caf::execution_unit, public std::enable_shared_from_this<io_thread> {
 public:
   io_thread(caf::actor_system& sys, size_t index);
   ~io_thread() override;
@@ -80,6 +80,18 @@ public:
   /// Changes the epoll events watched on `fd` for connection `id` from `before` to `after`
   /// (level-triggered; 0 means not watched).
   void watch(int fd, uint64_t id, uint32_t before, uint32_t after);
+
+  /// Posts `f` to the thread behind `home`, unless that thread is gone with its reactor: a
+  /// transport that an actor keeps after the reactor was destroyed then does nothing, instead of
+  /// touching a destroyed `io_context`. Returns whether it posted.
+  template <class F>
+  static bool post(const std::weak_ptr<io_thread>& home, F&& f) {
+    auto t = home.lock();
+    if (!t)
+      return false;
+    asio::post(t->ioc, std::forward<F>(f));
+    return true;
+  }
 
 private:
   void resume(caf::resumable* job);

@@ -96,6 +96,7 @@ private:
   }
 
   io_thread& thread_;
+  std::weak_ptr<io_thread> home_;  ///< `thread_`, for posting from other threads
   int fd_;
   uint64_t id_;
   address peer_;

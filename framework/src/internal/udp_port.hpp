@@ -39,6 +39,7 @@ private:
   void do_send(const bytes& data, const address& to);
 
   io_thread& thread_;
+  std::weak_ptr<io_thread> home_;  ///< `thread_`, for posting from other threads
   asio::ip::udp::socket sock_;
   asio::ip::udp::endpoint from_;
   caf::actor protocol_;
