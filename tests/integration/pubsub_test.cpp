@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "../framework/socket_client.hpp"
 #include "process.hpp"
@@ -31,18 +32,42 @@ std::string publish_until(uint16_t port, const std::string& args, const std::str
   return got;
 }
 
+/// Two pub/sub nodes of one cluster: `a` with a cluster port, `b` joined to it. `a_args` and
+/// `b_args` follow the plugin's name (`--resp`); `faults`, when given, is both nodes' PLY_FAULTS.
+struct two_nodes {
+  two_nodes(std::vector<std::string> a_args, std::vector<std::string> b_args,
+            const std::string& faults = {}) {
+    auto argv = [&](std::vector<std::string> args, std::vector<std::string> more) {
+      std::vector<std::string> out{bin("plyd"), "pubsub", "--port", local};
+      if (!faults.empty())
+        out.insert(out.begin(), {"/usr/bin/env", "PLY_FAULTS=" + faults});
+      out.insert(out.end(), args.begin(), args.end());
+      out.insert(out.end(), more.begin(), more.end());
+      return out;
+    };
+    a = std::make_unique<process>(argv(a_args, {"--cluster", "tcp:0"}));
+    auto a_cluster = a->port(0);
+    a_port = a->port(1);
+    REQUIRE(a_port != 0);
+    b = std::make_unique<process>(argv(b_args, {"--join", "127.0.0.1:" + std::to_string(a_cluster)}));
+    b_port = b->port(1);
+    REQUIRE(b_port != 0);
+  }
+
+  std::unique_ptr<process> a;
+  std::unique_ptr<process> b;
+  uint16_t a_port = 0;
+  uint16_t b_port = 0;
+};
+
 } // namespace
 
 TEST_CASE("two RESP pub/sub nodes: redis-cli subscribes on one and publishes on the other",
           "[pubsub][cluster]") {
-  process a{{bin("plyd"), "pubsub", "--resp", "--port", local, "--cluster", "tcp:0"}};
-  auto a_cluster = a.port(0);
-  auto a_port = a.port(1);
-  REQUIRE(a_port != 0);
-  process b{{bin("plyd"), "pubsub", "--resp", "--port", local, "--join",
-             "127.0.0.1:" + std::to_string(a_cluster)}};
-  auto b_port = b.port(1);
-  REQUIRE(b_port != 0);
+  two_nodes nodes{{"--resp"}, {"--resp"}};
+  auto& a = *nodes.a;
+  auto a_port = nodes.a_port;
+  auto b_port = nodes.b_port;
   REQUIRE(wait_for_log(a, "topics now shared with node"));
 
   // Subscribers run in the background for a bounded time, their output in files.
@@ -134,17 +159,11 @@ TEST_CASE("line-mode pub/sub: every line to every client, and topics", "[pubsub]
 TEST_CASE("two line-mode pub/sub nodes under injected faults (short reads and writes, EAGAIN "
           "storms): every publication reaches every subscriber exactly once, in order",
           "[pubsub][cluster][faults]") {
-  const std::string faults = "PLY_FAULTS=read=4,write=6,eagain=0.3";
-  process a{{"/usr/bin/env", faults, bin("plyd"), "pubsub", "--port", local, "--cluster", "tcp:0"}};
-  auto a_cluster = a.port(0);
-  auto a_port = a.port(1);
-  REQUIRE(a_port != 0);
-  process b{{"/usr/bin/env", faults, bin("plyd"), "pubsub", "--port", local, "--join",
-             "127.0.0.1:" + std::to_string(a_cluster)}};
-  auto b_port = b.port(1);
-  REQUIRE(b_port != 0);
-  REQUIRE(wait_for_log(a, "topics now shared with node"));
-  REQUIRE(wait_for_log(b, "topics now shared with node"));
+  two_nodes nodes{{}, {}, "read=4,write=6,eagain=0.3"};
+  auto a_port = nodes.a_port;
+  auto b_port = nodes.b_port;
+  REQUIRE(wait_for_log(*nodes.a, "topics now shared with node"));
+  REQUIRE(wait_for_log(*nodes.b, "topics now shared with node"));
   std::vector<std::unique_ptr<socket_client>> subs;
   for (auto port : {a_port, a_port, b_port, b_port}) {
     subs.push_back(std::make_unique<socket_client>(port, 10000));
@@ -190,14 +209,9 @@ TEST_CASE("two line-mode pub/sub nodes under injected faults (short reads and wr
 TEST_CASE("a RESP publication with line breaks reaches line-mode subscribers of the cluster as one "
           "line",
           "[pubsub][cluster]") {
-  process a{{bin("plyd"), "pubsub", "--port", local, "--cluster", "tcp:0"}};
-  auto a_cluster = a.port(0);
-  auto a_port = a.port(1);
-  REQUIRE(a_port != 0);
-  process b{{bin("plyd"), "pubsub", "--resp", "--port", local, "--join",
-             "127.0.0.1:" + std::to_string(a_cluster)}};
-  auto b_port = b.port(1);
-  REQUIRE(b_port != 0);
+  two_nodes nodes{{}, {"--resp"}};
+  auto a_port = nodes.a_port;
+  auto b_port = nodes.b_port;
   socket_client sub{a_port};
   sub.send("/sub news\n");
   REQUIRE_THAT(sub.read_until("\r\n"), Catch::Equals("Subscribed to news.\r\n"));
