@@ -99,10 +99,8 @@ private:
       }
       if (::poll(fds.data(), fds.size(), 50) <= 0)
         continue;
-      if (fds[0].revents & POLLIN)
-        accept_one();
       std::vector<size_t> closed;
-      for (size_t k = 0; k < pairs_.size(); ++k) {
+      for (size_t k = 0; k < pairs_.size(); ++k) {  // the pairs polled: accepting comes last
         auto& p = pairs_[k];
         for (int side = 0; side < 2; ++side) {
           auto& ev = fds[1 + 2 * k + static_cast<size_t>(side)];
@@ -135,6 +133,9 @@ private:
         close_pair(pairs_[*k]);
         pairs_.erase(pairs_.begin() + static_cast<long>(*k));
       }
+      // Last: a new pair has no entry in this round's `fds`.
+      if (fds[0].revents & POLLIN)
+        accept_one();
     }
   }
 
