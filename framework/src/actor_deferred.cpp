@@ -43,6 +43,12 @@ class blocking_pool {
 public:
   static constexpr size_t size = 4;
 
+  /// Makes sure spdlog's registry exists first, so that it is destroyed after this pool at exit:
+  /// the pool's threads may still be logging (a job's exception) until they are joined.
+  blocking_pool() {
+    spdlog::default_logger_raw();
+  }
+
   void submit(std::function<void()> job) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (threads_.empty())
