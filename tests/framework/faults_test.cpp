@@ -151,8 +151,7 @@ TEST_CASE("faults: under short reads, short writes and EAGAIN storms every byte 
     CHECK(clients[i]->read_exactly(size) == pattern(i, size));
   }
   clients.clear();
-  for (int i = 0; i < 1000 && rec->starting_with("lost:").size() < 6; ++i)
-    std::this_thread::sleep_for(10ms);
+  rec->wait_for("lost:", 6);
   CHECK(rec->count("made") == 6);
   CHECK(rec->count("lost:connection_done") == 6);
 }
@@ -221,8 +220,7 @@ TEST_CASE("faults: resets end each connection with connection_lost exactly once,
     }
   }
   CHECK(reset_seen == n);
-  for (int i = 0; i < 1000 && rec->starting_with("lost:").size() < static_cast<size_t>(n); ++i)
-    std::this_thread::sleep_for(10ms);
+  rec->wait_for("lost:", static_cast<size_t>(n));
   std::this_thread::sleep_for(50ms);  // a second connection_lost would arrive by now
   CHECK(rec->count("made") == static_cast<size_t>(n));
   CHECK(rec->count("lost:connection_lost") == static_cast<size_t>(n));

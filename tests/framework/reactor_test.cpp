@@ -156,8 +156,7 @@ TEST_CASE("reactor: a peer that resets mid-write gives connection_lost exactly o
     CHECK(c.read_exactly(100000).size() == 100000);
     c.reset();
   }
-  for (int i = 0; i < 200 && rec->starting_with("lost:").empty(); ++i)
-    std::this_thread::sleep_for(10ms);
+  rec->wait_for("lost:", 1, 2000ms);
   CHECK(rec->starting_with("lost:") == std::vector<std::string>{"lost:connection_lost"});
   // The connection is gone from the reactor, not leaked.
   CHECK(rr.r.connection_count() == 0);

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <caf/error.hpp>
@@ -34,6 +36,14 @@ struct recorder {
       if (e.rfind(prefix, 0) == 0)
         out.push_back(e);
     return out;
+  }
+
+  /// Waits until `n` events starting with `prefix` were seen (or `timeout` passed).
+  void wait_for(const std::string& prefix, size_t n,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (starting_with(prefix).size() < n && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
   mutable std::mutex mtx;

@@ -27,7 +27,6 @@ if (( $(ulimit -n) < conns + 100 )); then
 fi
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"; kill $loadgen_pid 2>/dev/null || true' EXIT
-rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 idle=(--mode idle)
 case $server in

@@ -31,7 +31,6 @@ cleanup() {
 trap cleanup EXIT
 seconds=$((minutes * 60))
 warm=$((seconds < 120 ? seconds / 2 : 60))
-rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # sample FILE: RSS of the server every second until the run ends; "SECOND KIB" per line.
 sample() {

@@ -31,8 +31,7 @@ struct event {
                                                     : 0;
   }
   std::string str(const char* key) const {
-    auto i = j.find(key);
-    return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
+    return str_or(key, {});
   }
   /// A string field, or `fallback` when it is missing or not a string.
   std::string str_or(const char* key, const std::string& fallback) const {
