@@ -81,12 +81,27 @@ void stream_connection::open() {
   spdlog::debug("[conn {}] connection from {} to {}", id_, peer().to_string(), host().to_string());
 }
 
+bool stream_connection::runs_now() const {
+  return thread_.in_thread() && posted_.load(std::memory_order_acquire) == 0;
+}
+
+template <class F>
+void stream_connection::post_in_order(F f) {
+  posted_.fetch_add(1, std::memory_order_acq_rel);
+  auto posted = io_thread::post(home_, [self = shared_from_this(), f = std::move(f)]() mutable {
+    self->posted_.fetch_sub(1, std::memory_order_acq_rel);
+    f();
+  });
+  if (!posted)
+    posted_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
 template <class F>
 void stream_connection::on_thread(F f) {
-  if (thread_.in_thread())
+  if (runs_now())
     f();
   else
-    io_thread::post(home_, [self = shared_from_this(), f = std::move(f)]() mutable { f(); });
+    post_in_order(std::move(f));
 }
 
 void stream_connection::update_interest() {
@@ -120,11 +135,10 @@ void stream_connection::on_events(uint32_t events) {
 void stream_connection::write(bytes_view data) {
   if (data.empty())
     return;
-  if (thread_.in_thread())
+  if (runs_now())
     do_write(data);
   else
-    io_thread::post(home_,
-                    [self = shared_from_this(), copy = bytes{data}] { self->do_write(copy); });
+    post_in_order([this, copy = bytes{data}] { do_write(copy); });
 }
 
 void stream_connection::do_write(bytes_view data) {

@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include "ply/atoms.hpp"
 #include "ply/line_receiver.hpp"
@@ -88,6 +89,64 @@ private:
   recorder_ptr rec_;
   size_t left_;
   bool paused_ = false;
+};
+
+/// Numbers its writes, made both when bytes arrive (on the reactor's thread) and when another
+/// actor nudges it (on one of CAF's threads).
+class numberer : public protocol {
+public:
+  numberer(std::shared_ptr<std::promise<caf::actor>> me, recorder_ptr rec, int total)
+    : me_(std::move(me)), rec_(std::move(rec)), total_(total) {
+  }
+  void connection_made() override {
+    me_->set_value(caf::actor_cast<caf::actor>(this));
+  }
+  void data_received(bytes data) override {
+    for (size_t i = 0; i < data.size(); ++i)
+      next();
+  }
+  caf::message_handler extra_behavior() override {
+    return {[this](caf::atom_value) {
+      next();
+      rec_->add("nudged");
+    }};
+  }
+
+private:
+  void next() {
+    if (written_ == total_)
+      return;
+    transport().write(std::to_string(written_++) + "\n");
+    if (written_ == total_)
+      transport().lose_connection();
+  }
+
+  std::shared_ptr<std::promise<caf::actor>> me_;
+  recorder_ptr rec_;
+  int total_;
+  int written_ = 0;
+};
+
+/// Holds the reactor's thread in `data_received` until the test lets the n-th call go.
+class holder : public protocol {
+public:
+  struct gate {
+    std::atomic<int> calls{0};
+    std::atomic<int> opened{0};
+  };
+  holder(recorder_ptr rec, std::shared_ptr<gate> g) : rec_(std::move(rec)), gate_(std::move(g)) {
+  }
+  void data_received(bytes) override {
+    auto me = ++gate_->calls;
+    rec_->add("held " + std::to_string(me));
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (gate_->opened < me && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(1ms);
+  }
+
+private:
+  recorder_ptr rec_;
+  std::shared_ptr<gate> gate_;
 };
 
 class failing_client : public client_factory {
@@ -304,4 +363,43 @@ TEST_CASE("reactor: a protocol actor that quits takes its connection with it", "
   for (int i = 0; i < 100 && rr.r.connection_count() != 0; ++i)
     std::this_thread::sleep_for(10ms);
   CHECK(rr.r.connection_count() == 0);
+}
+
+TEST_CASE("reactor: a protocol's writes keep their order whichever thread runs the actor",
+          "[reactor]") {
+  // Bytes from the peer run the protocol actor on the reactor's thread, right after the read;
+  // a message from another actor runs it on one of CAF's threads, whose writes are posted to the
+  // reactor's thread. Here the actor writes "0" on CAF's thread while the reactor's thread is busy
+  // with a batch of events, then "1" on the reactor's thread, later in the same batch: "1" must
+  // not overtake "0" (nor lose_connection, made with it).
+  auto rec = std::make_shared<recorder>();
+  auto gate = std::make_shared<holder::gate>();
+  auto me = std::make_shared<std::promise<caf::actor>>();
+  running_reactor rr;
+  auto hold_port = rr.listen(factory::for_protocol<holder>(rec, gate));
+  auto num_port = rr.listen(factory::for_protocol<numberer>(me, rec, 2));
+  rr.start();
+  socket_client first{hold_port};
+  socket_client second{hold_port};
+  socket_client c{num_port};
+  auto fut = me->get_future();
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  auto proto = fut.get();
+  // While the reactor's thread is held, the next two sockets become readable: one batch.
+  first.send("x");
+  rec->wait_for("held 1", 1, 5000ms);
+  REQUIRE(rec->count("held 1") == 1);
+  second.send("x");
+  c.send("x");
+  gate->opened = 1;
+  rec->wait_for("held 2", 1, 5000ms);
+  REQUIRE(rec->count("held 2") == 1);
+  // The batch's first event holds the thread; the nudge runs the actor elsewhere meanwhile.
+  caf::anon_send(proto, caf::atom("nudge"));
+  rec->wait_for("nudged", 1, 5000ms);
+  REQUIRE(rec->count("nudged") == 1);
+  gate->opened = 2;
+  auto [data, eof] = c.read_to_eof();
+  CHECK(data == "0\n1\n");
+  CHECK(eof);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -63,8 +64,14 @@ public:
 private:
   enum class state : uint8_t { open, closing, closed };
 
+  /// Runs `f` on the owning thread: at once when called there, unless calls posted from other
+  /// threads still wait (an actor that moved between threads must not overtake its own earlier
+  /// writes); otherwise posted, in order.
   template <class F>
   void on_thread(F f);
+  bool runs_now() const;
+  template <class F>
+  void post_in_order(F f);
 
   void do_write(bytes_view data);
   void queue_raw(bytes_view data);
@@ -97,6 +104,7 @@ private:
 
   io_thread& thread_;
   std::weak_ptr<io_thread> home_;  ///< `thread_`, for posting from other threads
+  std::atomic<uint32_t> posted_{0};  ///< calls posted from other threads that have not run yet
   int fd_;
   uint64_t id_;
   address peer_;
@@ -116,8 +124,8 @@ private:
   bool lost_sent_ = false;
   bool lingering_ = false;
   std::unique_ptr<tls_session> tls_;       ///< after start_tls: all bytes go through it
-  bool is_stderr_ = false;
-  bool half_close_pending_ = false;          ///< a child's stdin closes once the buffer is sent                   ///< data goes out as stderr; no lost message
+  bool is_stderr_ = false;                  ///< data goes out as stderr; no lost message
+  bool half_close_pending_ = false;         ///< a child's stdin closes once the buffer is sent
   std::shared_ptr<stream_connection> err_;  ///< a child's standard error
   caf::actor exit_target_;                   ///< hears the child's exit (kept after the loss)
   std::optional<int> pending_exit_;
