@@ -1,5 +1,7 @@
 #include "portforward/portforward.hpp"
 
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include <ply/endpoint.hpp>
@@ -18,12 +20,26 @@ using failed_atom = caf::atom_constant<caf::atom("pf_failed")>;
 using gone_atom = caf::atom_constant<caf::atom("pf_gone")>;
 
 /// Both ends of a forwarded connection write into the other's transport directly (transports may
-/// be used from any thread) and pause the other's reading when their own buffer is full.
+/// be used from any thread) and pause the other's reading when their own buffer is full. Each end
+/// is not read until the two are joined; what it read before its pause took hold is kept until then.
 class forward_end : public protocol {
 protected:
   void data_received(bytes data) override {
     if (other_)
       other_->write(data);
+    else
+      early_ += data;
+  }
+
+  /// Joins this end to the other's transport and starts reading.
+  void join(transport_ptr other) {
+    other_ = std::move(other);
+    if (!early_.empty()) {
+      other_->write(early_);
+      early_.clear();
+      early_.shrink_to_fit();
+    }
+    transport().resume_reading();
   }
 
   void pause_producing() override {
@@ -37,6 +53,7 @@ protected:
   }
 
   transport_ptr other_;
+  bytes early_;  ///< read before the ends were joined
 };
 
 /// The outgoing connection, made for one incoming connection.
@@ -50,14 +67,17 @@ public:
   }
 
   void connection_made() override {
-    // Our transport goes to the incoming side, which answers with its own.
+    // Our transport goes to the incoming side, which answers with its own. A target that speaks
+    // first is not read until then.
+    transport().pause_reading();
     request(incoming_, caf::infinite, ready_atom::value, transport_handle())
-      .then([this](transport_ptr& t) { other_ = std::move(t); },
+      .then([this](transport_ptr& t) { join(std::move(t)); },
             [this](caf::error&) { transport().lose_connection(); });
   }
 
   void connection_lost(const caf::error&) override {
-    send(incoming_, gone_atom::value);
+    // A target that answered and closed before the ends were joined: its answer goes along.
+    send(incoming_, gone_atom::value, std::exchange(early_, {}));
   }
 
 private:
@@ -84,8 +104,7 @@ public:
   caf::message_handler extra_behavior() override {
     return {
       [this](ready_atom, transport_ptr& out) -> transport_ptr {
-        other_ = std::move(out);
-        transport().resume_reading();
+        join(std::move(out));
         spdlog::debug("[{}] forwarding to {}", log_prefix(), target_);
         return transport_handle();
       },
@@ -93,8 +112,10 @@ public:
         spdlog::info("[{}] cannot forward to {}: {}", log_prefix(), target_, why);
         transport().lose_connection();
       },
-      [this](gone_atom) {
+      [this](gone_atom, const bytes& rest) {
         // The target closed: what it sent is flushed to our client, then we close too.
+        if (!rest.empty())
+          transport().write(rest);
         transport().lose_connection();
       },
     };
