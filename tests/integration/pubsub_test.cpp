@@ -157,7 +157,7 @@ TEST_CASE("line-mode pub/sub: every line to every client, and topics", "[pubsub]
 }
 
 TEST_CASE("two line-mode pub/sub nodes under injected faults (short reads and writes, EAGAIN "
-          "storms): every publication reaches every subscriber exactly once, in order",
+          "storms) deliver every publication to every subscriber exactly once, in order",
           "[pubsub][cluster][faults]") {
   two_nodes nodes{{}, {}, "read=4,write=6,eagain=0.3"};
   auto a_port = nodes.a_port;

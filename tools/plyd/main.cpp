@@ -303,6 +303,9 @@ int main(int argc, char** argv) {
     plyd::report_ready();
     rc = r.run();
   }
+  // The services hold actors (their factories): they go while the actor system is still there,
+  // since an actor's last reference runs its cleanup, which uses the system.
+  application.reset();
   ply::trace::stop();
   spdlog::info("plyd stopped");
   spdlog::default_logger()->flush();
