@@ -123,14 +123,37 @@ caf::message_handler protocol::framework_handlers() {
         data_received(std::move(data));
     },
     [this](detail::lost_atom, caf::error& reason) { handle_lost(std::move(reason)); },
+    [this](detail::drain_atom) {
+      if (draining_) {
+        spdlog::debug("[{}] responses still awaited after {} s: ending the connection",
+                      log_prefix(), response_drain_limit.count());
+        end_connection(std::move(*draining_));
+      }
+    },
     [this](detail::pause_atom) { pause_producing(); },
     [this](detail::resume_atom) { resume_producing(); },
   };
 }
 
+bool protocol::awaits_responses() const {
+  return !awaited_responses_.empty() || !multiplexed_responses_.empty();
+}
+
 void protocol::handle_lost(caf::error reason) {
-  if (lost_)
+  if (lost_ || draining_)
     return;
+  if (is(reason, errc::connection_done) && transport_ && awaits_responses()) {
+    spdlog::debug("[{}] connection closed by the peer: answering what is in flight first",
+                  log_prefix());
+    draining_ = std::move(reason);
+    delayed_send(this, response_drain_limit, detail::drain_atom::value);
+    return;
+  }
+  end_connection(std::move(reason));
+}
+
+void protocol::end_connection(caf::error reason) {
+  draining_.reset();
   lost_ = true;
   spdlog::debug("[{}] connection lost: {}", log_prefix(), describe(reason));
   connection_lost(reason);
@@ -162,7 +185,11 @@ void protocol::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host)
 
 caf::invoke_message_result protocol::consume(caf::mailbox_element& x) {
   trace::detail::live_handled(live_);
-  return trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
+  auto result =
+    trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
+  if (draining_ && !lost_ && !awaits_responses())
+    end_connection(std::move(*draining_));
+  return result;
 }
 
 void protocol::on_exit() {

@@ -156,6 +156,24 @@ TEST_CASE("faults: under short reads, short writes and EAGAIN storms every byte 
   CHECK(rec->count("lost:connection_done") == 6);
 }
 
+TEST_CASE("faults: bytes a short read left in the socket are read without the peer sending more",
+          "[faults][reactor]") {
+  // The socket stays readable after each short read, but nothing new arrives to wake the poller:
+  // the reactor must look again by itself.
+  auto rec = std::make_shared<recorder>();
+  running_reactor rr{faulty("read=3,seed=4")};
+  auto port = rr.listen(factory::for_protocol<echo>(rec));
+  rr.start();
+  socket_client c{port, 2000};
+  for (int round = 0; round < 5; ++round) {
+    auto msg = pattern(static_cast<size_t>(round), 600);
+    auto start = std::chrono::steady_clock::now();
+    c.send(msg);
+    CHECK(c.read_exactly(msg.size()) == msg);
+    CHECK(std::chrono::steady_clock::now() - start < 1s);
+  }
+}
+
 TEST_CASE("faults: an answer whose flush finds the socket not ready goes out when it is ready",
           "[faults][reactor]") {
   // Nothing else is written after each answer: a flush that gave up on EAGAIN without watching

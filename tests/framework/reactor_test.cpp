@@ -11,6 +11,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "ply/actor_deferred.hpp"
 #include "ply/atoms.hpp"
 #include "ply/line_receiver.hpp"
 #include "ply/protocol.hpp"
@@ -147,6 +148,25 @@ public:
 private:
   recorder_ptr rec_;
   std::shared_ptr<gate> gate_;
+};
+
+/// Asks another actor about every chunk it receives, and writes the answer when it comes.
+class asker : public protocol {
+public:
+  asker(caf::actor oracle, recorder_ptr rec) : oracle_(std::move(oracle)), rec_(std::move(rec)) {
+  }
+  void data_received(bytes data) override {
+    ply::request<std::string>(this, oracle_, std::chrono::seconds(5), caf::atom("ask"),
+                              std::string{data})
+      .add_callback([this](const std::string& answer) { transport().write(answer); });
+  }
+  void connection_lost(const caf::error& reason) override {
+    rec_->add("lost:" + to_string(static_cast<errc>(reason.code())));
+  }
+
+private:
+  caf::actor oracle_;
+  recorder_ptr rec_;
 };
 
 class failing_client : public client_factory {
@@ -402,4 +422,29 @@ TEST_CASE("reactor: a protocol's writes keep their order whichever thread runs t
   auto [data, eof] = c.read_to_eof();
   CHECK(data == "0\n1\n");
   CHECK(eof);
+}
+
+TEST_CASE("reactor: a peer that sends a request and closes its side still gets the answer",
+          "[reactor]") {
+  // As `printf 'next\n' | nc -N` does: the FIN comes long before the answer, which another
+  // actor takes its time to give.
+  auto rec = std::make_shared<recorder>();
+  running_reactor rr;
+  auto oracle = rr.sys.spawn<caf::detached>([]() -> caf::behavior {
+    return {[](caf::atom_value, const std::string& question) {
+      std::this_thread::sleep_for(200ms);
+      return "answer to " + question;
+    }};
+  });
+  auto port = rr.listen(factory::for_protocol<asker>(oracle, rec));
+  rr.start();
+  socket_client c{port};
+  c.send("life");
+  c.shutdown_write();
+  auto [data, eof] = c.read_to_eof();
+  CHECK(data == "answer to life");
+  CHECK(eof);
+  rec->wait_for("lost:", 1, 2000ms);
+  CHECK(rec->starting_with("lost:") == std::vector<std::string>{"lost:connection_done"});
+  caf::anon_send_exit(oracle, caf::exit_reason::user_shutdown);
 }

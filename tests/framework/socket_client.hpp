@@ -91,6 +91,11 @@ public:
     }
   }
 
+  /// Closes our side for writing (a FIN); the peer's answers can still be read.
+  void shutdown_write() {
+    ::shutdown(fd_, SHUT_WR);
+  }
+
   /// Closes with an RST instead of a FIN.
   void reset() {
     linger l{1, 0};

@@ -73,8 +73,9 @@ everyone_speaks(const std::map<std::string, socket_client*>& users, int lines) {
   std::map<std::string, std::string> out;
   for (auto& [name, client] : users) {
     auto& seen = out[name];
+    // Read until every other user's last line is in (one read may bring several of them).
     for (auto& [other, unused] : users)
-      if (other != name)
+      if (other != name && seen.find(line(other, lines - 1)) == std::string::npos)
         seen += client->read_until(line(other, lines - 1));
     client->send("/who\n");
     seen += client->read_until("\r\n");

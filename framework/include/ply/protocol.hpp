@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include <caf/event_based_actor.hpp>
@@ -33,7 +35,11 @@ public:
   virtual void data_received(bytes data);
 
   /// The connection ended (`errc::connection_done` when closed cleanly). Called exactly once,
-  /// whatever ended the connection; the actor quits afterwards.
+  /// whatever ended the connection; the actor quits afterwards. When it ended cleanly while
+  /// requests this actor made are still awaiting their responses (the peer sent a request, then
+  /// closed its side), their handlers run first, with the transport still writable: an answer
+  /// computed elsewhere still reaches a peer that half-closed (waiting at most
+  /// `response_drain_limit`).
   virtual void connection_lost(const caf::error& reason);
 
   /// The transport's write buffer went over its high-water mark: stop producing.
@@ -92,10 +98,17 @@ private:
   /// Live counters for `ply-trace top`.
   trace::detail::live_entry live_;
   void handle_lost(caf::error reason);
+  void end_connection(caf::error reason);
+  bool awaits_responses() const;
 
   transport_ptr transport_;
   caf::actor factory_;
   bool lost_ = false;
+  /// Set while a cleanly ended connection waits for this actor's outstanding responses.
+  std::optional<caf::error> draining_;
 };
+
+/// How long a cleanly ended connection waits for the responses its protocol still awaits.
+inline constexpr auto response_drain_limit = std::chrono::seconds(30);
 
 } // namespace ply

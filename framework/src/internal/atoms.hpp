@@ -23,6 +23,7 @@ using failed_atom = caf::atom_constant<caf::atom("plyfailed")>;  // client conne
 using err_data_atom = caf::atom_constant<caf::atom("plyerr")>;  // a process's standard error
 using err_done_atom = caf::atom_constant<caf::atom("plyerrdone")>;  // ... and its end
 using exited_atom = caf::atom_constant<caf::atom("plyexited")>;  // a process ended (+ status)
+using drain_atom = caf::atom_constant<caf::atom("plydrain")>;  // stop waiting for responses
 using observe_atom = caf::atom_constant<caf::atom("plyobserve")>;  // report outcomes to an actor
 
 /// The reactor that starts a factory; CAF messages may not hold raw pointers.
