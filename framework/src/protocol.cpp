@@ -187,7 +187,7 @@ caf::invoke_message_result protocol::consume(caf::mailbox_element& x) {
   trace::detail::live_handled(live_);
   auto result =
     trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
-  if (draining_ && !lost_ && !awaits_responses())
+  if (draining_ && !awaits_responses())
     end_connection(std::move(*draining_));
   return result;
 }

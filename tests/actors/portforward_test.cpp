@@ -33,17 +33,26 @@ public:
   }
 };
 
+/// A running reactor with a target server behind a port forwarder.
+struct forwarded {
+  explicit forwarded(factory_maker target) {
+    auto target_port = rr.listen(std::move(target));
+    port = rr.listen(actors::portforward_factory("tcp:127.0.0.1:" + std::to_string(target_port)));
+    rr.start();
+  }
+
+  running_reactor rr{2};
+  uint16_t port = 0;  ///< the forwarder's
+};
+
 } // namespace
 
 TEST_CASE("portforward: a greeting and a request sent at once both get through", "[portforward]") {
-  running_reactor rr{2};
-  auto target = rr.listen(factory::for_protocol<greeter>());
-  auto port = rr.listen(actors::portforward_factory("tcp:127.0.0.1:" + std::to_string(target)));
-  rr.start();
+  forwarded fw{factory::for_protocol<greeter>()};
   // Many connections, each sending as soon as it is connected: before the forwarder's outgoing
   // connection is up, and while the greeting comes back before the two ends are joined.
   for (int i = 0; i < 50; ++i) {
-    socket_client c{port};
+    socket_client c{fw.port};
     auto request = "request " + std::to_string(i) + "\n";
     c.send(request);
     INFO("connection " << i);
@@ -53,12 +62,9 @@ TEST_CASE("portforward: a greeting and a request sent at once both get through",
 
 TEST_CASE("portforward: a target that answers and closes at once still gets its answer through",
           "[portforward]") {
-  running_reactor rr{2};
-  auto target = rr.listen(factory::for_protocol<teller>());
-  auto port = rr.listen(actors::portforward_factory("tcp:127.0.0.1:" + std::to_string(target)));
-  rr.start();
+  forwarded fw{factory::for_protocol<teller>()};
   for (int i = 0; i < 50; ++i) {
-    socket_client c{port};
+    socket_client c{fw.port};
     INFO("connection " << i);
     auto [data, eof] = c.read_to_eof();
     REQUIRE(data == "it is late\n");

@@ -158,8 +158,8 @@ TEST_CASE("faults: under short reads, short writes and EAGAIN storms every byte 
 
 TEST_CASE("faults: bytes a short read left in the socket are read without the peer sending more",
           "[faults][reactor]") {
-  // The socket stays readable after each short read, but nothing new arrives to wake the poller:
-  // the reactor must look again by itself.
+  // The socket stays readable after each short read, but nothing new arrives: the bytes left
+  // must still be read (the poller's level-triggered set keeps reporting the socket).
   auto rec = std::make_shared<recorder>();
   running_reactor rr{faulty("read=3,seed=4")};
   auto port = rr.listen(factory::for_protocol<echo>(rec));
