@@ -49,7 +49,9 @@ public:
 
   void connection_made() override {
     set_max_length(opts_.max_line);
-    transport().set_write_watermarks(opts_.max_buffer, opts_.max_buffer / 4);
+    // A client that does not read is cut off once this much waits for it (the transport's hard
+    // cap), and nobody else waits for it.
+    transport().set_output_limit(opts_.max_buffer);
     send_line("What's your name?");
   }
 
@@ -75,12 +77,10 @@ public:
            " bytes. Closing the connection.");
   }
 
-  void pause_producing() override {
-    // The client does not read: it is cut off, and nobody else waits for it.
-    spdlog::warn("[{}] chat user '{}' is not reading: over {} bytes waiting, cutting it off",
-                 log_prefix(), name_, opts_.max_buffer);
-    closing_ = true;
-    transport().abort_connection();
+  void connection_lost(const caf::error& reason) override {
+    if (is(reason, errc::output_limit))
+      spdlog::warn("[{}] chat user '{}' is not reading: over {} bytes waiting, cut off",
+                   log_prefix(), name_, opts_.max_buffer);
   }
 
   caf::message_handler extra_behavior() override {

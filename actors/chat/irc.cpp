@@ -40,7 +40,7 @@ public:
 
   void connection_made() override {
     set_max_length(std::max<size_t>(512, opts_.max_line));
-    transport().set_write_watermarks(opts_.max_buffer, opts_.max_buffer / 4);
+    transport().set_output_limit(opts_.max_buffer);  // a client that does not read is cut off
   }
 
   void line_received(std::string_view line) override {
@@ -63,10 +63,9 @@ public:
     fatal("Line too long");
   }
 
-  void pause_producing() override {
-    spdlog::warn("[{}] IRC user '{}' is not reading: cutting it off", log_prefix(), nick_);
-    closing_ = true;
-    transport().abort_connection();
+  void connection_lost(const caf::error& reason) override {
+    if (is(reason, errc::output_limit))
+      spdlog::warn("[{}] IRC user '{}' is not reading: cut off", log_prefix(), nick_);
   }
 
   caf::message_handler extra_behavior() override {

@@ -61,7 +61,7 @@ public:
   }
 
   void connection_made() override {
-    transport().set_write_watermarks(opts_.max_buffer, opts_.max_buffer / 4);
+    transport().set_output_limit(opts_.max_buffer);  // a client that does not read is cut off
     if (opts_.how == mode::lines)
       send(factory(), sub_atom::value, false, everyone);
   }
@@ -89,11 +89,10 @@ public:
     flush();
   }
 
-  void pause_producing() override {
-    spdlog::warn("[{}] pub/sub client is not reading: over {} bytes waiting, cutting it off",
-                 log_prefix(), opts_.max_buffer);
-    closing_ = true;
-    transport().abort_connection();
+  void connection_lost(const caf::error& reason) override {
+    if (is(reason, errc::output_limit))
+      spdlog::warn("[{}] pub/sub client is not reading: over {} bytes waiting, cut off",
+                   log_prefix(), opts_.max_buffer);
   }
 
   caf::message_handler extra_behavior() override {

@@ -1,5 +1,6 @@
 #include "ply/endpoint.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -43,6 +44,47 @@ bool parse_port(const std::string& s, uint16_t& port) {
   return true;
 }
 
+/// Whether `s` is a whole non-negative decimal number that fits an int.
+bool is_count(const std::string& s) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  return ec == std::errc{} && ptr == s.data() + s.size() && !s.empty() && value >= 0;
+}
+
+/// The options an endpoint of this kind understands; a key it does not know is refused rather
+/// than ignored (a misspelt `interface=` would otherwise bind every address). Empty if fine.
+std::string check_keys(const endpoint& ep, bool client) {
+  std::vector<std::string> known;
+  switch (ep.type) {
+    case endpoint::kind::unix_socket:
+      known = client ? std::vector<std::string>{"address", "timeout"}
+                     : std::vector<std::string>{"address", "mode", "backlog"};
+      break;
+    case endpoint::kind::udp:
+      known = {"port", "interface"};
+      break;
+    case endpoint::kind::tcp:
+      known = client ? std::vector<std::string>{"host", "port", "timeout"}
+                     : std::vector<std::string>{"port", "interface", "backlog"};
+      break;
+    case endpoint::kind::ssl:
+      known = client ? std::vector<std::string>{"host", "port", "timeout", "ca", "verify"}
+                     : std::vector<std::string>{"port", "interface", "backlog", "cert", "key"};
+      break;
+  }
+  for (auto& [key, value] : ep.options) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (auto& k : known)
+        list += (list.empty() ? "" : ", ") + k;
+      return "unknown option '" + key + "' (expected " + list + ")";
+    }
+    if ((key == "backlog" || key == "timeout") && !is_count(value))
+      return key + " '" + value + "' is not a whole number";
+  }
+  return {};
+}
+
 /// Common parsing: the kind, then positional fields and key=value options.
 caf::expected<endpoint> parse(std::string_view text, bool client) {
   auto fields = split_fields(text);
@@ -67,11 +109,14 @@ caf::expected<endpoint> parse(std::string_view text, bool client) {
       auto key = f.substr(0, eq);
       if (key.empty())
         return bad(text, "empty option name in '" + f + "'");
-      ep.options[key] = f.substr(eq + 1);
+      if (!ep.options.emplace(key, f.substr(eq + 1)).second)
+        return bad(text, "option '" + key + "' given twice");
     } else {
       positional.push_back(f);
     }
   }
+  if (auto why = check_keys(ep, client); !why.empty())
+    return bad(text, why);
   auto take = [&](const char* key, std::string& out) {
     if (auto i = ep.options.find(key); i != ep.options.end()) {
       out = i->second;

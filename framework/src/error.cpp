@@ -32,6 +32,7 @@ std::string to_string(errc code) {
     case errc::spawn_failed: return "spawn_failed";
     case errc::process_failed: return "process_failed";
     case errc::bad_option: return "bad_option";
+    case errc::output_limit: return "output_limit";
   }
   return "unknown";
 }

@@ -25,7 +25,8 @@ bool parse_number(std::string_view s, T& out) {
 } // namespace
 
 bool fault_plan::active() const {
-  return max_read > 0 || max_write > 0 || eagain > 0 || reset > 0 || timer_delay.count() > 0;
+  return max_read > 0 || max_write > 0 || eagain > 0 || stall > 0 || reset > 0
+         || timer_delay.count() > 0;
 }
 
 std::string fault_plan::to_string() const {
@@ -42,6 +43,8 @@ std::string fault_plan::to_string() const {
   };
   if (eagain > 0)
     add("eagain=" + chance(eagain));
+  if (stall > 0)
+    add("stall=" + chance(stall));
   if (reset > 0)
     add("reset=" + chance(reset));
   if (timer_delay.count() > 0)
@@ -72,6 +75,8 @@ caf::expected<fault_plan> fault_plan::parse(std::string_view text) {
       double p = 0;
       ok = parse_number(value, p) && p >= 0 && p < 1;
       (name == "eagain" ? plan.eagain : plan.reset) = p;
+    } else if (name == "stall") {
+      ok = parse_number(value, plan.stall) && plan.stall >= 0 && plan.stall <= 1;
     } else if (name == "timer") {
       unsigned ms = 0;
       ok = parse_number(value, ms);
@@ -80,11 +85,13 @@ caf::expected<fault_plan> fault_plan::parse(std::string_view text) {
       ok = parse_number(value, plan.seed);
     } else {
       return bad(text, "unknown fault '" + std::string{name}
-                         + "' (read, write, eagain, reset, timer, seed)");
+                         + "' (read, write, eagain, stall, reset, timer, seed)");
     }
     if (!ok)
       return bad(text, "bad value for " + std::string{name}
-                         + (name == "eagain" || name == "reset" ? " (a chance in [0, 1))" : ""));
+                         + (name == "eagain" || name == "reset" ? " (a chance in [0, 1))"
+                            : name == "stall"                    ? " (a chance in [0, 1])"
+                                                                 : ""));
   }
   if (plan.seed == 0)
     plan.seed = std::random_device{}() | 1u;
@@ -121,7 +128,7 @@ size_t fault_injector::read_size(size_t capacity, int& err) {
 }
 
 size_t fault_injector::write_size(size_t size, int& err) {
-  if (chance(plan_.eagain)) {
+  if (plan_.stall >= 1 || chance(plan_.eagain) || chance(plan_.stall)) {
     err = EAGAIN;
     return 0;
   }

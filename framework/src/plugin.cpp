@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -38,14 +40,15 @@ void plugin_registry::load_library(const std::string& path) {
 
 size_t plugin_registry::load_directory(const std::string& dir) {
   std::vector<std::string> files;
-  if (auto* d = ::opendir(dir.c_str())) {
-    while (auto* e = ::readdir(d)) {
-      std::string name = e->d_name;
-      if (name.size() > 3 && name.compare(name.size() - 3, 3, ".so") == 0)
-        files.push_back(dir + "/" + name);
-    }
-    ::closedir(d);
+  auto* d = ::opendir(dir.c_str());
+  if (d == nullptr)
+    throw std::runtime_error("plugin directory '" + dir + "': " + std::strerror(errno));
+  while (auto* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".so") == 0)
+      files.push_back(dir + "/" + name);
   }
+  ::closedir(d);
   std::sort(files.begin(), files.end());
   for (auto& f : files)
     load_library(f);

@@ -43,8 +43,10 @@ struct reactor::impl {
   impl(reactor& owner, caf::actor_system& sys, options opts) : self(owner), sys(sys), opts(opts) {
     if (this->opts.threads == 0)
       this->opts.threads = 1;
-    for (size_t i = 0; i < this->opts.threads; ++i)
+    for (size_t i = 0; i < this->opts.threads; ++i) {
       threads.emplace_back(std::make_shared<io_thread>(sys, i));
+      threads.back()->output_limit = this->opts.output_limit;
+    }
     setup_faults();
     fit_open_files();
     control = detail::spawn_function(sys, [this](caf::event_based_actor*) -> caf::behavior {
@@ -694,8 +696,11 @@ struct reactor::impl {
   }
 
   void stop_network() {
-    spdlog::info("stopping: closing {} listener(s) and {} connection(s)", acceptors.size(),
-                 open_connections());
+    if (setup_failed)
+      spdlog::debug("stopping after a failed setup");
+    else
+      spdlog::info("stopping: closing {} listener(s) and {} connection(s)", acceptors.size(),
+                   open_connections());
     boost::system::error_code ignored;
     for (auto& l : acceptors)
       l.close();
@@ -905,7 +910,8 @@ int reactor::run() {
   auto& d = *impl_;
   auto& main = d.main_thread();
   if (d.setup_failed) {
-    spdlog::error("setup failed, not starting");
+    // The failure itself was logged where it happened: one line, as promised.
+    spdlog::debug("setup failed, not starting");
     d.exit_code = 2;
     d.begin_stop(2);
   }
@@ -957,6 +963,13 @@ uint64_t reactor::refused_connections() const {
 
 size_t reactor::connection_count() const {
   return impl_->open_connections();
+}
+
+size_t reactor::queued_output() const {
+  int64_t total = 0;
+  for (auto& t : impl_->threads)
+    total += t->output_bytes.load(std::memory_order_relaxed);
+  return total > 0 ? static_cast<size_t>(total) : 0;
 }
 
 } // namespace ply

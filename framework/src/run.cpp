@@ -29,6 +29,10 @@ command_line::command_line(std::string name, std::string description)
                   "Connections open at once; more are accepted and closed at once (0: as many as "
                   "the open-file limit allows)")
     ->capture_default_str();
+  app_.add_option("--max-output", max_output,
+                  "Bytes that may wait for a client that does not read before it is cut off (0: "
+                  "no limit)")
+    ->capture_default_str();
   app_.add_option("--trace", trace_file,
                   "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "
                   "PLY_TRACE=FILE");
@@ -73,6 +77,7 @@ int run(int argc, char** argv, command_line& cli, setup_function setup) {
     reactor::options opts;
     opts.threads = cli.reactor_threads;
     opts.max_connections = cli.max_connections;
+    opts.output_limit = cli.max_output;
     reactor r{sys, opts};
     try {
       setup(r);

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -63,7 +64,8 @@ bool would_block(int err) {
 } // namespace
 
 stream_connection::stream_connection(io_thread& thread, int fd, uint64_t id)
-  : thread_(thread), home_(thread.weak_from_this()), fd_(fd), id_(id) {
+  : thread_(thread), home_(thread.weak_from_this()), fd_(fd), id_(id),
+    output_limit_(thread.output_limit) {
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // fails harmlessly on Unix sockets
   peer_ = socket_name(fd_, true);
@@ -135,10 +137,94 @@ void stream_connection::on_events(uint32_t events) {
 void stream_connection::write(bytes_view data) {
   if (data.empty())
     return;
-  if (runs_now())
+  if (over_limit_.load(std::memory_order_relaxed)) {
+    spdlog::debug("[conn {}] dropped {} bytes written while closing for the output limit", id_,
+                  data.size());
+    return;
+  }
+  // Counted here, on the writer's thread, so that neither the cap nor the pause waits for a busy
+  // reactor thread to catch up with the posted writes. Both count only a peer that lags: the
+  // socket refused bytes, or writes wait for the reactor; while the socket takes what comes, a
+  // burst is no reason to stop anyone (the chat would cut off a client that reads).
+  auto total = outstanding() + data.size();
+  auto limit = output_limit_.load(std::memory_order_relaxed);
+  if (limit > 0 && total > limit && runs_now() && corked_) {
+    // What this turn wrote goes to the socket first: a peer that reads takes it.
+    flush();
+    total = outstanding() + data.size();
+  }
+  auto pending = pending_.load(std::memory_order_relaxed);
+  auto blocked = blocked_.load(std::memory_order_relaxed);
+  // On the reactor's thread the socket's state is current. From elsewhere the reactor holds the
+  // buffer against the cap when the writes arrive (check_watermarks); here only the writes still
+  // on their way are bounded, by at least the default cap: a reactor thread that is behind is no
+  // sign that this peer does not read (a chat's small cap would cut off a reader).
+  auto in_flight_cap = std::max(limit, default_output_limit);
+  if (limit > 0 && total > limit
+      && ((runs_now() && blocked) || pending + data.size() > in_flight_cap)) {
+    refuse_output(total);
+    return;
+  }
+  if (runs_now()) {
     do_write(data);
+  } else {
+    add_pending(static_cast<std::ptrdiff_t>(data.size()));
+    post_in_order([this, copy = bytes{data}] {
+      add_pending(-static_cast<std::ptrdiff_t>(copy.size()));
+      do_write(copy);
+    });
+    pending += data.size();
+  }
+  // Paused now, not once the reactor went through every write posted meanwhile.
+  if (total > high_water_.load(std::memory_order_relaxed) && (blocked || pending > 0)
+      && !producer_paused_.load(std::memory_order_relaxed))
+    set_producer_paused(true);
+}
+
+void stream_connection::add_pending(std::ptrdiff_t delta) {
+  pending_.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
+  thread_.output_bytes.fetch_add(delta, std::memory_order_relaxed);
+}
+
+void stream_connection::note_buffered() {
+  auto now = queued();
+  auto before = buffered_.exchange(now, std::memory_order_relaxed);
+  thread_.output_bytes.fetch_add(static_cast<int64_t>(now) - static_cast<int64_t>(before),
+                                 std::memory_order_relaxed);
+}
+
+void stream_connection::refuse_output(size_t total) {
+  if (over_limit_.exchange(true))
+    return;
+  auto limit = output_limit_.load(std::memory_order_relaxed);
+  spdlog::warn("[conn {}] the peer does not read: {} bytes would wait for it, over the output "
+               "limit of {}: closing the connection",
+               id_, total, limit);
+  on_thread([this, limit] {
+    if (state_ != state::closed)
+      close(make_error(errc::output_limit, "over the output limit of " + std::to_string(limit)
+                                             + " bytes: the peer does not read"),
+            false);
+  });
+}
+
+void stream_connection::set_producer_paused(bool paused) {
+  std::lock_guard<std::mutex> lock{flow_mtx_};
+  if (producer_paused_.load(std::memory_order_relaxed) == paused || !flow_target_)
+    return;
+  producer_paused_.store(paused, std::memory_order_relaxed);
+  auto waiting = outstanding();
+  spdlog::debug("[conn {}] {} bytes wait to be sent: {} the producer", id_, waiting,
+                paused ? "pausing" : "resuming");
+  trace::record("flow", "\"conn\":" + std::to_string(id_) + ",\"state\":\""
+                          + (paused ? "paused" : "resumed") + "\",\"queued\":"
+                          + std::to_string(waiting));
+  auto msg = paused ? caf::make_message(pause_atom::value) : caf::make_message(resume_atom::value);
+  // Enqueued under the lock: a pause and the resume that follows it arrive in that order.
+  if (thread_.in_thread())
+    thread_.deliver(flow_target_, std::move(msg));
   else
-    post_in_order([this, copy = bytes{data}] { do_write(copy); });
+    flow_target_->enqueue(nullptr, caf::make_message_id(), std::move(msg), nullptr);
 }
 
 void stream_connection::do_write(bytes_view data) {
@@ -172,17 +258,20 @@ void stream_connection::queue_raw(bytes_view data) {
     woff_ = 0;
   }
   wbuf_.append(data.data(), data.size());
-  // Corked until the end of this burst, unless the socket is already waiting to be writable.
-  // The watermarks count what the socket did not take: checked after the flush, or now when
-  // the socket is blocked. (A burst larger than the high-water mark to a reader that keeps up
-  // is no reason to pause anyone: the chat would cut off a client that reads.)
-  if (corked_)
+  note_buffered();
+  // Corked until the end of this burst, unless the socket is already waiting to be writable, or
+  // the burst passed the high-water mark: a producer that writes on in the same turn (a message
+  // to itself) then learns at once whether the socket keeps up.
+  if (corked_) {
+    if (queued() > high_water_.load(std::memory_order_relaxed))
+      flush();
     return;
+  }
   if ((interest_ & EPOLLOUT) == 0) {
     corked_ = true;
     thread_.flush_soon(shared_from_this());
   } else {
-    check_watermarks();
+    check_watermarks();  // the socket is waiting to be writable: the peer lags
   }
 }
 
@@ -202,11 +291,13 @@ void stream_connection::on_writable() {
       return;
     }
     // Not ready: a flush of corked writes must now wait for the socket (it was not watched).
+    blocked_.store(true, std::memory_order_relaxed);
     check_watermarks();
     update_interest();
     return;
   }
   woff_ += static_cast<size_t>(n);
+  blocked_.store(queued() > 0, std::memory_order_relaxed);  // it did not take everything
   if (trace::on() && n > 0)
     trace::record("bytes_out", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
                                  std::to_string(protocol_id_) +
@@ -219,6 +310,7 @@ void stream_connection::on_writable() {
     wbuf_.erase(0, woff_);
     woff_ = 0;
   }
+  note_buffered();
   check_watermarks();
   if (queued() == 0 && half_close_pending_) {
     half_close_pending_ = false;
@@ -231,19 +323,17 @@ void stream_connection::on_writable() {
 }
 
 void stream_connection::check_watermarks() {
-  if (!producer_paused_ && queued() > high_water_) {
-    producer_paused_ = true;
-    spdlog::debug("[conn {}] write buffer at {} bytes: pausing the producer", id_, queued());
-    trace::record("flow", "\"conn\":" + std::to_string(id_) + ",\"state\":\"paused\",\"queued\":" +
-                            std::to_string(queued()));
-    deliver(caf::make_message(pause_atom::value));
-  } else if (producer_paused_ && queued() <= low_water_) {
-    producer_paused_ = false;
-    spdlog::debug("[conn {}] write buffer at {} bytes: resuming the producer", id_, queued());
-    trace::record("flow", "\"conn\":" + std::to_string(id_) + ",\"state\":\"resumed\",\"queued\":" +
-                            std::to_string(queued()));
-    deliver(caf::make_message(resume_atom::value));
+  // Called when the socket did not take everything: past the hard cap the peer is cut off.
+  auto limit = output_limit_.load(std::memory_order_relaxed);
+  if (limit > 0 && queued() > limit) {
+    refuse_output(queued());
+    return;
   }
+  auto paused = producer_paused_.load(std::memory_order_relaxed);
+  if (!paused && queued() > high_water_.load(std::memory_order_relaxed))
+    set_producer_paused(true);
+  else if (paused && outstanding() <= low_water_.load(std::memory_order_relaxed))
+    set_producer_paused(false);
 }
 
 void stream_connection::lose_connection() {
@@ -303,11 +393,13 @@ void stream_connection::resume_reading() {
 }
 
 void stream_connection::set_write_watermarks(size_t high, size_t low) {
-  on_thread([this, high, low] {
-    high_water_ = static_cast<uint32_t>(high);
-    low_water_ = static_cast<uint32_t>(std::min(low, high));
-    check_watermarks();
-  });
+  high_water_.store(high, std::memory_order_relaxed);
+  low_water_.store(std::min(low, high), std::memory_order_relaxed);
+  on_thread([this] { check_watermarks(); });
+}
+
+void stream_connection::set_output_limit(size_t bytes) {
+  output_limit_.store(bytes, std::memory_order_relaxed);
 }
 
 uint64_t stream_connection::id() const {
@@ -360,6 +452,10 @@ void stream_connection::attach(caf::actor protocol) {
     }
     protocol_ = std::move(protocol);
     protocol_id_ = protocol_.id();
+    if (!is_stderr_) {
+      std::lock_guard<std::mutex> lock{flow_mtx_};
+      flow_target_ = protocol_;
+    }
     if (state_ == state::closed)
       send_lost(close_reason_);
     else
@@ -465,6 +561,7 @@ void stream_connection::close(caf::error reason, bool graceful) {
   wbuf_.clear();
   wbuf_.shrink_to_fit();
   woff_ = 0;
+  note_buffered();
   close_reason_ = reason;
   if (err_) {
     err_->lose_connection();  // the child's standard error goes with its output
@@ -526,8 +623,10 @@ void stream_connection::send_lost(caf::error reason) {
     return;
   }
   deliver(caf::make_message(lost_atom::value, std::move(reason)));
-  // The protocol actor holds this transport; dropping our handle breaks the cycle.
+  // The protocol actor holds this transport; dropping our handles breaks the cycle.
   protocol_ = nullptr;
+  std::lock_guard<std::mutex> lock{flow_mtx_};
+  flow_target_ = nullptr;
 }
 
 void stream_connection::deliver(caf::message msg) {

@@ -1,5 +1,10 @@
 #include "ply/tls.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -21,6 +26,14 @@ std::string openssl_error(const std::string& fallback = "unknown error") {
   char buf[256];
   ERR_error_string_n(last, buf, sizeof(buf));
   return buf;
+}
+
+/// Why `path` cannot be read ("No such file or directory"), or empty: OpenSSL itself only says
+/// "system lib".
+std::string unreadable(const std::string& path) {
+  if (::access(path.c_str(), R_OK) == 0)
+    return {};
+  return std::strerror(errno);
 }
 
 } // namespace
@@ -50,6 +63,9 @@ caf::expected<std::shared_ptr<tls_context>> tls_context::server(const std::strin
   SSL_CTX_set_min_proto_version(p->ctx, TLS1_2_VERSION);
   if (cert_file.empty() || key_file.empty())
     return make_error(errc::bad_endpoint, "a TLS server needs cert=FILE and key=FILE");
+  for (auto* file : {&cert_file, &key_file})
+    if (auto why = unreadable(*file); !why.empty())
+      return make_error(errc::listen_failed, "cannot read '" + *file + "': " + why);
   if (SSL_CTX_use_certificate_chain_file(p->ctx, cert_file.c_str()) != 1)
     return make_error(errc::listen_failed,
                       "cannot use certificate '" + cert_file + "': " + openssl_error());
@@ -73,6 +89,8 @@ caf::expected<std::shared_ptr<tls_context>> tls_context::client(const std::strin
   p->host = std::move(host);
   if (verify) {
     SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER, nullptr);
+    if (auto why = ca_file.empty() ? std::string{} : unreadable(ca_file); !why.empty())
+      return make_error(errc::connect_failed, "cannot read '" + ca_file + "': " + why);
     auto ok = ca_file.empty() ? SSL_CTX_set_default_verify_paths(p->ctx)
                               : SSL_CTX_load_verify_locations(p->ctx, ca_file.c_str(), nullptr);
     if (ok != 1)

@@ -86,11 +86,37 @@ thread_local uint64_t current_event = 0;
 
 } // namespace
 
+namespace {
+
+/// The length of the valid UTF-8 sequence at `s[i]` (a byte of 0x80 or more), or 0 when it is
+/// not one: a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, cut short.
+size_t utf8_length(const std::string& s, size_t i) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto lead = at(i);
+  size_t n = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
+           : lead >= 0xf0 && lead <= 0xf4                                    ? 4
+                                                                             : 0;
+  if (n == 0 || i + n > s.size())
+    return 0;
+  // The second byte's range narrows after some leads (no overlong forms, no surrogates).
+  unsigned char lo = lead == 0xe0 ? 0xa0 : lead == 0xf0 ? 0x90 : 0x80;
+  unsigned char hi = lead == 0xed ? 0x9f : lead == 0xf4 ? 0x8f : 0xbf;
+  if (at(i + 1) < lo || at(i + 1) > hi)
+    return 0;
+  for (size_t k = 2; k < n; ++k)
+    if (at(i + k) < 0x80 || at(i + k) > 0xbf)
+      return 0;
+  return n;
+}
+
+} // namespace
+
 std::string quote(const std::string& s) {
   std::string out;
   out.reserve(s.size() + 2);
   out += '"';
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -102,8 +128,15 @@ std::string quote(const std::string& s) {
           char buf[8];
           std::snprintf(buf, sizeof(buf), "\\u%04x", c);
           out += buf;
-        } else {
+        } else if (c < 0x80) {
           out += static_cast<char>(c);
+        } else if (auto n = utf8_length(s, i); n > 0) {
+          out.append(s, i, n);
+          i += n - 1;
+        } else {
+          // Not UTF-8 (a peer's bytes in a failure message): the replacement character, so that
+          // the line stays valid JSON.
+          out += "\\ufffd";
         }
     }
   }

@@ -17,6 +17,10 @@ void transport::write_sequence(const std::vector<bytes>& parts) {
   write(joined);
 }
 
+void transport::set_output_limit(size_t) {
+  // Transports that buffer nothing without bound (memory transports in tests) need no cap.
+}
+
 caf::error transport::start_tls(std::shared_ptr<tls_context>) {
   return make_error(errc::unsupported, "this transport cannot switch to TLS");
 }

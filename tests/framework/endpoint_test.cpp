@@ -61,3 +61,27 @@ TEST_CASE("bad endpoints are errors that say what is wrong", "[endpoint]") {
   check_bad(parse_client_endpoint("tcp:host=a:port=0"), "port other than 0");
   check_bad(parse_server_endpoint("unix:"), "missing socket path");
 }
+
+TEST_CASE("an endpoint option that is unknown, given twice or not a number is refused",
+          "[endpoint]") {
+  auto check_bad = [](caf::expected<endpoint> r, const std::string& fragment) {
+    REQUIRE_FALSE(r);
+    CHECK(is(r.error(), errc::bad_endpoint));
+    CHECK_THAT(describe(r.error()), Catch::Contains(fragment));
+  };
+  // A misspelt interface would bind every address if it were ignored.
+  check_bad(parse_server_endpoint("tcp:8000:interfac=127.0.0.1"), "unknown option 'interfac'");
+  check_bad(parse_server_endpoint("tcp:8000:interface=127.0.0.1:interface=0.0.0.0"),
+            "option 'interface' given twice");
+  check_bad(parse_server_endpoint("tcp:8000:backlog=many"), "backlog 'many' is not a whole number");
+  check_bad(parse_client_endpoint("tcp:localhost:80:timeout=x"), "timeout 'x'");
+  check_bad(parse_server_endpoint("tcp:8000:cert=c.pem"), "unknown option 'cert'");
+  check_bad(parse_client_endpoint("ssl:host=a:port=1:cert=c.pem"), "unknown option 'cert'");
+  check_bad(parse_server_endpoint("unix:/tmp/s:interface=x"), "unknown option 'interface'");
+  check_bad(parse_server_endpoint("udp:53:backlog=5"), "unknown option 'backlog'");
+  // What each kind understands still parses.
+  CHECK(parse_server_endpoint("ssl:8443:interface=127.0.0.1:backlog=5:cert=c:key=k"));
+  CHECK(parse_client_endpoint("ssl:host=a:port=1:ca=c:verify=no:timeout=3"));
+  CHECK(parse_server_endpoint("unix:/tmp/s:mode=600:backlog=5"));
+  CHECK(parse_server_endpoint("udp:53:interface=127.0.0.1"));
+}

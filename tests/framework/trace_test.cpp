@@ -123,3 +123,22 @@ TEST_CASE("tracing off records nothing and costs no file", "[trace]") {
 TEST_CASE("trace strings are escaped as JSON", "[trace]") {
   CHECK(trace::quote("a\"b\\c\n\x01") == "\"a\\\"b\\\\c\\n\\u0001\"");
 }
+
+TEST_CASE("trace strings are valid UTF-8 whatever bytes a peer sent", "[trace]") {
+  // Valid sequences stay as they are; each byte that is not part of one becomes U+FFFD.
+  CHECK(trace::quote("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82") == "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82\"");
+  CHECK(trace::quote("a\xff" "b") == "\"a\\ufffdb\"");
+  CHECK(trace::quote("\xc3") == "\"\\ufffd\"");                    // cut short
+  CHECK(trace::quote("\xc0\xaf") == "\"\\ufffd\\ufffd\"");         // overlong '/'
+  CHECK(trace::quote("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");  // a surrogate
+  CHECK(trace::quote("\xf4\x90\x80\x80") == "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");  // past U+10FFFF
+  // Every byte string quotes to JSON that parses back.
+  std::string all;
+  for (int i = 0; i < 256; ++i)
+    all += static_cast<char>(i);
+  for (size_t cut = 0; cut < all.size(); cut += 7) {
+    auto parsed = nlohmann::json::parse(trace::quote(all.substr(cut) + all.substr(0, cut)), nullptr,
+                                        false);
+    CHECK_FALSE(parsed.is_discarded());
+  }
+}

@@ -36,6 +36,8 @@ TEST_CASE("listening examples take --port, and a bad one is exit code 2", "[exam
     process p{{bin(name), "--port", "tcp:not-a-port"}};
     CHECK(p.wait() == 2);
     CHECK_THAT(p.log(), Catch::Contains("bad endpoint 'tcp:not-a-port'"));
+    // The reason, and nothing about a stop that never began.
+    CHECK_THAT(p.log(), !Catch::Contains("setup failed") && !Catch::Contains("stopping"));
   }
   process unknown{{bin("echo_server"), "--no-such-option"}};
   CHECK(unknown.wait() == 2);

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -41,6 +42,16 @@ std::string wait_for_file(const std::string& path) {
     std::this_thread::sleep_for(10ms);
   }
   return {};
+}
+
+/// Waits until the file holds `needle` (at most 5 s); returns what it holds.
+std::string wait_for_text(const std::string& path, const std::string& needle) {
+  std::string text;
+  for (int i = 0; i < 500 && text.find(needle) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+    text = slurp(path);
+  }
+  return text;
 }
 
 uint16_t port_of(const std::string& endpoint) {
@@ -146,6 +157,46 @@ TEST_CASE("plyd as root binds a privileged port, then serves as nobody", "[plyd]
   CHECK_THAT(status, Catch::StartsWith("Uid:\t" + nobody + "\t" + nobody));
 }
 
+TEST_CASE("plyd as nobody reopens its log file on SIGHUP after logrotate moved it", "[plyd]") {
+  if (::geteuid() != 0) {
+    WARN("not root: privilege drop not exercised");
+    return;
+  }
+  auto log = tmp("nobody.log");
+  auto ready = tmp("nobody.ready");
+  ::unlink(log.c_str());
+  process p{{bin("plyd"), "--uid", "nobody", "--logfile", log, "--ready-file", ready, "echo",
+             "--port", local}};
+  auto info = nlohmann::json::parse(wait_for_file(ready));
+  auto port = port_of(info["services"]["echo"][0]);
+  ::rename(log.c_str(), (log + ".1").c_str());  // what logrotate does, then it sends SIGHUP
+  p.signal(SIGHUP);
+  CHECK_THAT(wait_for_text(log, "SIGHUP"), Catch::Contains("SIGHUP: log files reopened"));
+  CHECK(p.alive());
+  CHECK(nc(port, "still here\\n") == "still here\n");
+  p.signal(SIGTERM);
+  CHECK(p.wait() == 0);
+  for (auto& f : {log, log + ".1", ready})
+    ::unlink(f.c_str());
+}
+
+TEST_CASE("plyd --daemon without --logfile logs to plyd.log in its run directory", "[plyd]") {
+  auto dir = tmp("rundir");
+  std::filesystem::create_directories(dir);
+  auto pidfile = dir + "/plyd.pid";
+  process d{{bin("plyd"), "--daemon", "--rundir", dir, "--pidfile", pidfile, "echo", "--port",
+             local}};
+  CHECK(d.wait() == 0);
+  CHECK_THAT(wait_for_text(dir + "/plyd.log", "listening on"),
+             Catch::Contains("listening on 127.0.0.1:"));
+  auto pid = std::stoi(wait_for_file(pidfile));
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(::kill(pid, 0) != 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("plyd --config runs three services in one process", "[plyd]") {
   auto config = tmp("three.ini");
   auto ready = tmp("three.ready");
@@ -162,6 +213,39 @@ TEST_CASE("plyd --config runs three services in one process", "[plyd]") {
   CHECK_THAT(nc(port_of(info["services"]["clock"][0]), ""), Catch::EndsWith("-UTC\r\n"));
   ::unlink(config.c_str());
   ::unlink(ready.c_str());
+}
+
+TEST_CASE("plyd --config takes every option the command line takes: flags, several values",
+          "[plyd]") {
+  auto config = tmp("flags.ini");
+  auto ready = tmp("flags.ready");
+  // resp = true is the flag --resp: redis-cli's PING gets a RESP answer.
+  std::ofstream{config} << "[news]\nplugin = pubsub\nresp = true\nport = " << local << "\n"
+                        << "[plain]\nplugin = pubsub\nresp = false\nport = " << local << "\n";
+  process p{{bin("plyd"), "--config", config, "--ready-file", ready}};
+  auto info = nlohmann::json::parse(wait_for_file(ready));
+  auto news = port_of(info["services"]["news"][0]);
+  CHECK(shell("redis-cli -p " + std::to_string(news) + " ping") == "PONG\n");
+  p.signal(SIGTERM);
+  CHECK(p.wait() == 0);
+  // Three values on one line reach the option that takes three (here: files that are missing,
+  // which the option's own check reports); a bad line is reported with its line number.
+  auto bad = tmp("bad-values.ini");
+  std::ofstream{bad} << "[chat]\nport = " << local << "\ncluster = tcp:0\n"
+                     << "cluster-tls = /no/cert.pem /no/key.pem /no/ca.pem\n";
+  process tls{{bin("plyd"), "--config", bad}};
+  CHECK(tls.wait() == 2);
+  CHECK_THAT(tls.log(), Catch::Contains("--cluster-tls: cannot read /no/cert.pem"));
+  std::ofstream{bad} << "[news]\nplugin = pubsub\nport = " << local << "\nresp = maybe\n";
+  process flag{{bin("plyd"), "--config", bad}};
+  CHECK(flag.wait() == 2);
+  CHECK_THAT(flag.log(), Catch::Contains("bad-values.ini:4: 'resp' is a flag: true or false"));
+  std::ofstream{bad} << "[news]\nplugin = pubsub\n\nrespp = true\n";
+  process unknown{{bin("plyd"), "--config", bad}};
+  CHECK(unknown.wait() == 2);
+  CHECK_THAT(unknown.log(), Catch::Contains("bad-values.ini:4: plugin 'pubsub' has no option 'respp'"));
+  for (auto& f : {config, ready, bad})
+    ::unlink(f.c_str());
 }
 
 TEST_CASE("plyd loads an example plugin from a shared library", "[plyd]") {
@@ -214,9 +298,15 @@ TEST_CASE("plyd startup errors: one line naming the problem, exit code 2", "[ply
     std::string message;
   };
   std::vector<expectation> cases{
-    {{"nosuch"}, "unknown plugin or option: nosuch"},
-    {{"echo", "--no-such-option"}, "unknown plugin or option: --no-such-option"},
+    {{"nosuch"}, "no plugin named 'nosuch' (looked in: built in;"},
+    {{"--plugin-path", PLY_BIN_DIR, "hello", "--port", "tcp:0"},
+     "no plugin named 'hello' (looked in: built in, " PLY_BIN_DIR ";"},
+    {{"--plugin-path", "/no/such/dir", "echo"},
+     "plugin directory '/no/such/dir': No such file or directory"},
+    {{"echo", "--no-such-option"}, "unknown option: --no-such-option"},
     {{"echo", "--port", "tcp:nope"}, "bad endpoint 'tcp:nope'"},
+    {{"echo", "--port", "tcp:0:interfac=127.0.0.1"}, "unknown option 'interfac'"},
+    {{"--daemon", "--logfile", "-", "echo"}, "--daemon has no standard output to log to"},
     {{"--config", "/nonexistent/app.ini"}, "cannot read config file /nonexistent/app.ini"},
     {{"--config", bad_config}, "bad.ini:2: expected 'key = value'"},
     {{}, "no plugin given"},

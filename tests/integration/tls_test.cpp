@@ -100,7 +100,9 @@ TEST_CASE("STARTTLS switches a running connection: openssl s_client -starttls sm
 TEST_CASE("bad TLS settings are one clear line and exit code 2", "[tls]") {
   process missing{{bin("plyd"), "echo", "--port", "ssl:0:cert=/no/cert.pem:key=/no/key.pem"}};
   CHECK(missing.wait() == 2);
-  CHECK_THAT(missing.log(), Catch::Contains("cannot use certificate '/no/cert.pem'"));
+  CHECK_THAT(missing.log(),
+             Catch::Contains("cannot read '/no/cert.pem': No such file or directory"));
+  CHECK_THAT(missing.log(), !Catch::Contains("system lib"));
   process nokey{{bin("plyd"), "echo", "--port", "ssl:0"}};
   CHECK(nokey.wait() == 2);
   CHECK_THAT(nokey.log(), Catch::Contains("a TLS server needs cert=FILE and key=FILE"));

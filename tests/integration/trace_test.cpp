@@ -123,22 +123,28 @@ TEST_CASE("three traced chat nodes: ply-trace follow shows one line from the spe
   shell("rm -f " + all + " " + chrome + " " + html);
 }
 
-TEST_CASE("ply-trace reads a damaged trace up to the damage, with a warning", "[trace]") {
+TEST_CASE("ply-trace skips a damaged line with a warning and reads on, and no events is exit code 2",
+          "[trace]") {
   auto file = tmp("echo.jsonl");
   record_echo(file, "one\\ntwo\\n", "one\ntwo\n");
   auto good = shell(bin("ply-trace") + " summary " + file + " 2>&1");
   CHECK_THAT(good, Catch::Contains("echo") && Catch::Contains("unhandled failures: 0"));
   CHECK_THAT(good, !Catch::Contains("warning"));
-  // Cut the file in the middle of a record, and add garbage.
+  // A line cut short, then bytes that are no UTF-8 (as an older writer left them), then the
+  // whole file again: the damaged lines are skipped, everything after them is read.
   shell("head -c $(( $(wc -c < " + file + ") / 2 )) " + file + " > " + file + ".cut");
-  shell("printf '\\x00\\xff garbage\\n' >> " + file + ".cut");
+  shell("printf '\\n{\"id\":9,\"ev\":\"x\",\"node\":\"\\xff\"}\\n' >> " + file + ".cut");
+  shell("cat " + file + " >> " + file + ".cut");
   auto cut = shell(bin("ply-trace") + " summary " + file + ".cut 2>&1; echo rc=$?");
-  CHECK_THAT(cut, Catch::Contains("warning: " + file + ".cut:") &&
-                    Catch::Contains("the rest of this file is skipped"));
-  CHECK_THAT(cut, Catch::Contains("rc=0"));
-  // A file that is not a trace at all.
+  CHECK_THAT(cut, Catch::Contains("warning: " + file + ".cut:")
+                    && Catch::Contains("more lines skipped"));
+  CHECK_THAT(cut, Catch::Contains("unhandled failures: 0") && Catch::Contains("rc=0"));
+  // A file that holds no trace event, one that is not there, and bad usage: exit code 2.
   auto other = shell(bin("ply-trace") + " summary /etc/hostname 2>&1; echo rc=$?");
-  CHECK_THAT(other, Catch::Contains("warning") && Catch::Contains("rc=0"));
+  CHECK_THAT(other, Catch::Contains("no trace event in /etc/hostname") && Catch::Contains("rc=2"));
+  CHECK_THAT(shell(bin("ply-trace") + " summary /no/such.jsonl 2>&1; echo rc=$?"),
+             Catch::Contains("rc=2"));
+  CHECK_THAT(shell(bin("ply-trace") + " frobnicate 2>&1; echo rc=$?"), Catch::Contains("rc=2"));
   shell("rm -f " + file + " " + file + ".cut");
 }
 

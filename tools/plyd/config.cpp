@@ -1,6 +1,8 @@
 #include "config.hpp"
 
+#include <cctype>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace plyd {
@@ -56,11 +58,34 @@ std::vector<service_config> read_config(const std::string& path) {
     if (key == "plugin")
       out.back().plugin = value;
     else
-      out.back().options.emplace_back(key, value);
+      out.back().options.push_back(config_option{key, value, number});
   }
   if (out.empty())
     throw std::runtime_error(path + ": no [service] sections");
   return out;
+}
+
+std::vector<std::string> option_words(const config_option& o, const CLI::Option& opt) {
+  auto name = "--" + o.key;
+  if (opt.get_items_expected_max() == 0) {
+    // A flag: true or false (also yes/no, on/off, 1/0).
+    auto v = o.value;
+    for (auto& c : v)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "true" || v == "yes" || v == "on" || v == "1" || v.empty())
+      return {name};
+    if (v == "false" || v == "no" || v == "off" || v == "0")
+      return {};
+    throw std::runtime_error("'" + o.key + "' is a flag: true or false, not '" + o.value + "'");
+  }
+  if (opt.get_items_expected_max() == 1)
+    return {name, o.value};
+  // Several values: separated by spaces.
+  std::vector<std::string> words{name};
+  std::istringstream in{o.value};
+  for (std::string w; in >> w;)
+    words.push_back(w);
+  return words;
 }
 
 } // namespace plyd

@@ -70,6 +70,7 @@ public:
       out["connections"] = reactor().connection_count();
       out["max_connections"] = reactor().max_connections();
       out["refused_connections"] = reactor().refused_connections();
+      out["queued_output_bytes"] = reactor().queued_output();
       out["services"] = info_->services;
       return out.dump();
     }};

@@ -123,7 +123,8 @@ pidfile::~pidfile() {
     ::unlink(path_.c_str());
 }
 
-void drop_privileges(const std::string& user, const std::string& group) {
+void drop_privileges(const std::string& user, const std::string& group,
+                     const std::vector<std::string>& owned) {
   if (user.empty() && group.empty())
     return;
   uid_t uid = ::getuid();
@@ -146,6 +147,10 @@ void drop_privileges(const std::string& user, const std::string& group) {
     else
       throw std::runtime_error("unknown group '" + group + "'");
   }
+  for (auto& file : owned)
+    if (::chown(file.c_str(), uid, gid) != 0 && errno != ENOENT)
+      throw std::runtime_error(error_text(("cannot give " + file + " to user "
+                                           + std::to_string(uid)).c_str()));
   if (::setgroups(0, nullptr) != 0 && errno != EPERM)
     throw std::runtime_error(error_text("setgroups"));
   if (::setgid(gid) != 0)

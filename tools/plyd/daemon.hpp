@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
 namespace plyd {
@@ -34,6 +35,8 @@ private:
 };
 
 /// Drops to `user`/`group` (names or numbers; empty keeps the current one). Throws on failure.
-void drop_privileges(const std::string& user, const std::string& group);
+/// The files in `owned` (log files that must be reopened on SIGHUP) are given to that user first.
+void drop_privileges(const std::string& user, const std::string& group,
+                     const std::vector<std::string>& owned = {});
 
 } // namespace plyd

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -42,6 +43,7 @@ struct options {
   std::string gid;
   size_t reactor_threads = 1;
   size_t max_connections = 10000;
+  size_t max_output = ply::default_output_limit;
   std::string rundir = ".";
   std::string ready_file;
   std::vector<std::string> plugin_paths;
@@ -104,21 +106,46 @@ void setup_logging(const options& opts) {
   spdlog::set_default_logger(logger);
 }
 
-/// Builds one service from a plugin and option words (`--key value ...`).
-ply::service_ptr build_service(const ply::plugin_registry& reg, const std::string& plugin_name,
-                               const std::string& service_name, std::vector<std::string> words) {
-  auto* p = reg.find(plugin_name);
+/// Builds one service of a config: its plugin, given the options of its section. Every option the
+/// plugin takes on the command line works (flags, several values); an error names FILE:LINE.
+ply::service_ptr build_service(const ply::plugin_registry& reg, const std::string& path,
+                               const plyd::service_config& section) {
+  auto* p = reg.find(section.plugin);
   if (p == nullptr)
-    throw std::runtime_error("unknown plugin '" + plugin_name + "' (plyd --help lists them)");
-  CLI::App cmd{p->description, plugin_name};
+    throw std::runtime_error(path + ": [" + section.name + "]: unknown plugin '" + section.plugin
+                             + "' (plyd --help lists them)");
+  auto where = [&](size_t line) { return path + ":" + std::to_string(line) + ": "; };
+  // Each line alone first, so that a bad one is reported with its line.
+  std::vector<std::string> words;
+  for (auto& o : section.options) {
+    CLI::App one{p->description, section.plugin};
+    p->declare(one);
+    auto* opt = one.get_option_no_throw("--" + o.key);
+    if (opt == nullptr)
+      throw std::runtime_error(where(o.line) + "plugin '" + section.plugin + "' has no option '"
+                               + o.key + "' (plyd " + section.plugin + " --help lists them)");
+    std::vector<std::string> own;
+    try {
+      own = plyd::option_words(o, *opt);
+      auto reversed = own;
+      std::reverse(reversed.begin(), reversed.end());  // CLI11 parses a reversed vector
+      one.parse(reversed);
+    } catch (const CLI::RequiredError&) {
+      // Another line gives what is required.
+    } catch (const std::exception& e) {
+      throw std::runtime_error(where(o.line) + e.what());
+    }
+    words.insert(words.end(), own.begin(), own.end());
+  }
+  CLI::App cmd{p->description, section.plugin};
   auto builder = p->declare(cmd);
-  std::reverse(words.begin(), words.end());  // CLI11 parses a reversed vector
+  std::reverse(words.begin(), words.end());
   try {
     cmd.parse(words);
   } catch (const CLI::ParseError& e) {
-    throw std::runtime_error("service '" + service_name + "': " + e.what());
+    throw std::runtime_error(path + ": [" + section.name + "]: " + e.what());
   }
-  return builder(service_name);
+  return builder(section.name);
 }
 
 } // namespace
@@ -141,7 +168,9 @@ int main(int argc, char** argv) {
   app.add_option("--config", opts.config, "An application config (INI: one [section] per service)");
   app.add_flag("--daemon", opts.daemon, "Detach from the terminal and run in the background");
   app.add_option("--pidfile", opts.pidfile, "Write the process id here (refused if it is running)");
-  app.add_option("--logfile", opts.logfile, "Log to this file, rotated by size ('-': standard output)");
+  app.add_option("--logfile", opts.logfile,
+                 "Log to this file, rotated by size ('-': standard output; with --daemon the "
+                 "default is plyd.log in --rundir)");
   app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error, critical or off")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -155,12 +184,17 @@ int main(int argc, char** argv) {
                  "Connections open at once; more are accepted and closed at once (0: as many as "
                  "the open-file limit allows)")
     ->capture_default_str();
+  app.add_option("--max-output", opts.max_output,
+                 "Bytes that may wait for a client that does not read before it is cut off (0: no "
+                 "limit)")
+    ->capture_default_str();
   app.add_option("--rundir", opts.rundir, "Run directory: state files, working directory of a daemon")
     ->capture_default_str();
   app.add_option("--ready-file", opts.ready_file,
                  "Once every service is up, write their bound endpoints here as JSON");
   app.add_option("--plugin-path", opts.plugin_paths,
-                 "Also load plugins from the *.so files in this directory (and $PLY_PLUGIN_PATH)");
+                 "Also load plugins from the *.so files in this directory (and $PLY_PLUGIN_PATH)")
+    ->allow_extra_args(false);  // one directory each time: the plugin's name follows it
   app.add_option("--stop-timeout", opts.stop_timeout, "Seconds a graceful stop may take")
     ->capture_default_str();
   app.add_option("--control", opts.control,
@@ -184,15 +218,26 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ExtrasError&) {
-    // CLI11 keeps the words it could not place in reverse order.
-    auto extras = app.remaining();
+    auto extras = app.remaining();  // in the order given
     for (auto* sub : app.get_subcommands())
       for (auto& w : sub->remaining())
         extras.push_back(w);
     std::string words;
     for (auto& w : extras)
       words += (words.empty() ? "" : " ") + w;
-    die("unknown plugin or option: " + words + " (plyd --help lists the plugins)");
+    // No plugin was recognised and a word that is no option stands first: a plugin that is not
+    // there. Say where plugins were looked for.
+    auto first = std::find_if(extras.begin(), extras.end(),
+                              [](const std::string& w) { return !w.empty() && w[0] != '-'; });
+    if (app.get_subcommands().empty() && first != extras.end()) {
+      std::string where = "built in";
+      for (auto& dir : early_plugin_paths(argc, argv))
+        where += ", " + dir;
+      die("no plugin named '" + *first + "' (looked in: " + where
+          + "; plyd --help lists the plugins)");
+    }
+    die("unknown option: " + words + " (plyd --help lists the plugins, plyd PLUGIN --help "
+        "their options)");
   } catch (const CLI::ParseError& e) {
     die(e.what());
   }
@@ -221,14 +266,8 @@ int main(int argc, char** argv) {
       auto base = opts.config.substr(opts.config.find_last_of('/') + 1);
       app_name = base.substr(0, base.find('.'));
       application = std::make_unique<ply::application>(app_name, opts.rundir);
-      for (auto& s : sections) {
-        std::vector<std::string> words;
-        for (auto& [k, v] : s.options) {
-          words.push_back("--" + k);
-          words.push_back(v);
-        }
-        application->add(build_service(reg, s.plugin, s.name, words));
-      }
+      for (auto& s : sections)
+        application->add(build_service(reg, opts.config, s));
     }
     root = application.get();
     if (!opts.control.empty())
@@ -238,6 +277,13 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     die(e.what());
   }
+
+  // A daemon has no terminal: its log goes to a file, by default plyd.log in the run directory
+  // (as twistd's twistd.log).
+  if (opts.daemon && opts.logfile == "-")
+    die("--daemon has no standard output to log to: give --logfile FILE (or leave it out)");
+  if (opts.daemon && opts.logfile.empty() && !opts.syslog)
+    opts.logfile = (std::filesystem::absolute(opts.rundir) / "plyd.log").lexically_normal().string();
 
   // Detach before any thread starts (CAF and the reactor start threads).
   if (opts.daemon) {
@@ -270,12 +316,17 @@ int main(int argc, char** argv) {
     ply::reactor::options ropts;
     ropts.threads = opts.reactor_threads;
     ropts.max_connections = opts.max_connections;
+    ropts.output_limit = opts.max_output;
     ropts.stop_timeout = std::chrono::milliseconds(static_cast<long>(opts.stop_timeout * 1000));
     ply::reactor r{sys, ropts};
     try {
       root->launch(r, ropts.stop_timeout);
       // Bound to its ports: now run as the configured user.
-      plyd::drop_privileges(opts.uid, opts.gid);
+      // The log file is reopened on SIGHUP (logrotate): it must stay the new user's to open.
+      std::vector<std::string> owned;
+      if (!opts.logfile.empty() && opts.logfile != "-")
+        owned.push_back(opts.logfile);
+      plyd::drop_privileges(opts.uid, opts.gid, owned);
       if (!opts.uid.empty() || !opts.gid.empty())
         spdlog::info("running as uid {} gid {}", ::getuid(), ::getgid());
       control->application = app_name;
@@ -296,8 +347,13 @@ int main(int argc, char** argv) {
       die(e.what());
     }
     r.on_signal(SIGHUP, [opts] {
-      setup_logging(opts);
-      spdlog::info("SIGHUP: log files reopened");
+      try {
+        setup_logging(opts);
+        spdlog::info("SIGHUP: log files reopened");
+      } catch (const std::exception& e) {
+        // The old sinks stay: a log that cannot be reopened is no reason to stop serving.
+        spdlog::warn("SIGHUP: cannot reopen the log ({}); logging on where it was", e.what());
+      }
     });
     spdlog::info("plyd {} running '{}' (pid {})", version, app_name, ::getpid());
     plyd::report_ready();

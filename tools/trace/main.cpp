@@ -176,8 +176,10 @@ int cmd_filter(const trace& t, const std::vector<uint64_t>& actors, const std::s
     std::cerr << "ply-trace: '" << trace_id << "' is not a trace id (NODE#ID)\n";
     return 2;
   }
-  for (auto& e : t.events) {
-    if (!trace_id.empty() && t.root_of(e) != root)
+  auto roots = t.all_roots();
+  for (size_t i = 0; i < t.events.size(); ++i) {
+    auto& e = t.events[i];
+    if (!trace_id.empty() && roots[i] != root)
       continue;
     double secs = static_cast<double>(e.t) / 1e9;
     if (secs < since || (until >= 0 && secs > until))
@@ -195,8 +197,7 @@ int cmd_filter(const trace& t, const std::vector<uint64_t>& actors, const std::s
       continue;
     auto j = e.j;
     j["t"] = e.t;
-    auto r = t.root_of(e);
-    j["trace"] = r.first + "#" + std::to_string(r.second);
+    j["trace"] = roots[i].first + "#" + std::to_string(roots[i].second);
     std::printf("%s\n", j.dump().c_str());
   }
   return 0;
@@ -222,16 +223,20 @@ int cmd_follow(const trace& t, const std::string& which) {
   for (auto i = before.rbegin(); i != before.rend(); ++i)
     std::printf("  %s\n", describe(t, **i).c_str());
   std::printf("event:\n  %s\nled to:\n", describe(t, *e).c_str());
+  // Depth first, with a stack of its own: a chain of any depth (a long-lived connection's every
+  // read) is shown without recursion.
   std::set<event_key> seen;
-  std::function<void(const event&, int)> walk = [&](const event& x, int depth) {
-    for (auto* f : t.effects_of(x)) {
-      if (!seen.insert(f->key()).second)
-        continue;
-      std::printf("%*s%s\n", depth * 2, "", describe(t, *f).c_str());
-      walk(*f, depth + 1);
-    }
-  };
-  walk(*e, 1);
+  std::vector<std::pair<const event*, int>> stack{{e, 1}};
+  while (!stack.empty()) {
+    auto [x, depth] = stack.back();
+    stack.pop_back();
+    auto next = t.effects_of(*x);
+    for (auto i = next.rbegin(); i != next.rend(); ++i)
+      if (seen.insert((*i)->key()).second)
+        stack.emplace_back(*i, depth + 1);
+    if (x != e)
+      std::printf("%*s%s\n", (depth - 1) * 2, "", describe(t, *x).c_str());
+  }
   return 0;
 }
 
@@ -406,7 +411,12 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   top->add_option("--rows", rows, "Actors shown")->capture_default_str();
   top->add_flag("--no-clear", no_clear, "Print each refresh below the last (for logs and pipes)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is 0; any bad usage, or a file that is not there, is 2 (CLI11's own codes vary).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (top->parsed())
     return run_top(connect, interval, iterations, !no_clear, rows);
 
@@ -422,6 +432,11 @@ int main(int argc, char** argv) {
   }
   auto t = load(files);
   print_warnings(t);
+  if (t.events.empty()) {
+    std::cerr << "ply-trace: no trace event in " << (files.size() == 1 ? files.front() : "these files")
+              << " (ply programs record one with --trace FILE)\n";
+    return 2;
+  }
   if (summary->parsed())
     return cmd_summary(t);
   if (tree->parsed())
@@ -433,11 +448,11 @@ int main(int argc, char** argv) {
   if (sequence->parsed())
     return cmd_sequence(t, actors, mermaid);
   if (chrome->parsed())
-    return write_file(out_path, chrome_json(t).dump()) ? 0 : 1;
+    return write_file(out_path, chrome_json(t).dump()) ? 0 : 2;
   if (html->parsed()) {
     std::string page;
     html_page(t, page);
-    return write_file(out_path, page) ? 0 : 1;
+    return write_file(out_path, page) ? 0 : 2;
   }
   return 2;
 }

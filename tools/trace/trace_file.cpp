@@ -49,16 +49,20 @@ int64_t saturating_sub(int64_t a, int64_t b) {
   return out;
 }
 
-/// Reads one trace file's records into `out`; stops at the first damaged one, with a warning.
+/// Reads one trace file's records into `out`. A damaged line (cut short by a crash, bytes that
+/// are not UTF-8 from an older writer) is skipped, and the file read on: one warning per file says
+/// how many and where the first was.
 void read_records(trace& out, std::vector<link>& links, const std::string& file,
                   std::istream& in) {
   std::string line;
   size_t number = 0;
   int64_t start_unix = 0;
   bool have_meta = false;
-  auto stop = [&](const std::string& why) {
-    out.warnings.push_back(file + ":" + std::to_string(number) + ": " + why +
-                           "; the rest of this file is skipped");
+  size_t skipped = 0;
+  std::string first_skip;
+  auto skip = [&](const std::string& why) {
+    if (skipped++ == 0)
+      first_skip = file + ":" + std::to_string(number) + ": " + why;
   };
   while (std::getline(in, line)) {
     ++number;
@@ -66,14 +70,14 @@ void read_records(trace& out, std::vector<link>& links, const std::string& file,
       continue;
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded()) {
-      stop("damaged record");
-      break;
+      skip("damaged record");
+      continue;
     }
     if (!j.is_object() || !j.contains("ev") || !j.contains("node") || !j.contains("id") ||
         !j["ev"].is_string() || !j["node"].is_string() ||
         !(j["id"].is_number_unsigned() || j["id"].is_number_integer())) {
-      stop("not a ply trace event");
-      break;
+      skip("not a ply trace event");
+      continue;
     }
     event e;
     e.node = j["node"].get<std::string>();
@@ -90,8 +94,8 @@ void read_records(trace& out, std::vector<link>& links, const std::string& file,
                                " (this ply-trace reads schema 1)");
     }
     if (e.t < -max_time || e.t > max_time || start_unix < -max_time || start_unix > max_time) {
-      stop("time out of range");
-      break;
+      skip("time out of range");
+      continue;
     }
     e.t = saturating_add(e.t, start_unix);
     if (std::find(out.nodes.begin(), out.nodes.end(), e.node) == out.nodes.end())
@@ -105,6 +109,10 @@ void read_records(trace& out, std::vector<link>& links, const std::string& file,
     }
     out.events.push_back(std::move(e));
   }
+  if (skipped > 0)
+    out.warnings.push_back(first_skip + (skipped > 1 ? " (and " + std::to_string(skipped - 1)
+                                                           + " more lines skipped)"
+                                                     : " (line skipped)"));
   if (!have_meta)
     out.warnings.push_back(file + ": no meta record (times are not aligned with other files)");
 }
@@ -192,13 +200,41 @@ const event* trace::cause_of(const event& e) const {
 
 event_key trace::root_of(const event& e) const {
   const event* at = &e;
-  for (size_t hops = 0; hops < 100000; ++hops) {
+  for (size_t hops = 0; hops <= events.size(); ++hops) {  // bounded: a damaged trace may loop
     auto* c = cause_of(*at);
     if (c == nullptr)
       break;
     at = c;
   }
   return at->key();
+}
+
+std::vector<event_key> trace::all_roots() const {
+  // Each chain is walked once: a walk stops at the first event whose root is known, and every
+  // event it passed gets that root (one pass over a chain of any length, not one per event).
+  constexpr size_t unknown = static_cast<size_t>(-1);
+  std::vector<size_t> root(events.size(), unknown);
+  std::vector<size_t> path;
+  for (size_t i = 0; i < events.size(); ++i) {
+    size_t at = i;
+    path.clear();
+    while (root[at] == unknown) {
+      path.push_back(at);
+      auto* c = cause_of(events[at]);
+      if (c == nullptr || path.size() > events.size()) {  // the first event (or a loop)
+        root[at] = at;
+        break;
+      }
+      at = static_cast<size_t>(c - events.data());
+    }
+    for (auto p : path)
+      root[p] = root[at];
+  }
+  std::vector<event_key> out;
+  out.reserve(events.size());
+  for (auto r : root)
+    out.push_back(events[r].key());
+  return out;
 }
 
 std::vector<const event*> trace::effects_of(const event& e) const {

@@ -69,6 +69,9 @@ struct trace {
   /// message from outside any ply actor), across nodes.
   event_key root_of(const event& e) const;
 
+  /// `root_of` for every event, by index, in one pass.
+  std::vector<event_key> all_roots() const;
+
   /// Events directly caused by `e`.
   std::vector<const event*> effects_of(const event& e) const;
 

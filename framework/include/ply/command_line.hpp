@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ply/transport.hpp"
+
 namespace ply {
 
 /// A program's command line: a name, a description, and options added by the program. `run`
@@ -34,6 +36,7 @@ public:
   std::string log_level = "info";
   size_t reactor_threads = 1;
   size_t max_connections = 10000;
+  size_t max_output = default_output_limit;
   /// Where to record a trace (`--trace FILE`, else `PLY_TRACE`); empty for none.
   std::string trace_file;
 

@@ -28,6 +28,7 @@ enum class errc : uint8_t {
   spawn_failed,        ///< A child process could not be started.
   process_failed,      ///< A child process exited non-zero or was killed.
   bad_option,          ///< An option's value could not be parsed.
+  output_limit,        ///< A peer that does not read let the write buffer pass its hard cap.
 };
 
 /// The name of an error code, such as "connection_refused".

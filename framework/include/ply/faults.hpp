@@ -21,6 +21,9 @@ struct fault_plan {
   size_t max_write = 0;
   /// Chance that a read or a write finds the socket not ready (EAGAIN), as under a storm.
   double eagain = 0;
+  /// Chance that a write finds the socket full (EAGAIN); 1: peers that never read, whatever the
+  /// kernel's socket buffers would have taken.
+  double stall = 0;
   /// Chance that a read finds the connection reset by the peer (ECONNRESET).
   double reset = 0;
   /// Each reactor timer fires up to this much later than asked.
@@ -34,7 +37,7 @@ struct fault_plan {
   /// The plan as `parse` reads it.
   std::string to_string() const;
 
-  /// Parses `read=N,write=N,eagain=P,reset=P,timer=MS,seed=N` (any of them, in any order).
+  /// Parses `read=N,write=N,eagain=P,stall=P,reset=P,timer=MS,seed=N` (any of them, in any order).
   static caf::expected<fault_plan> parse(std::string_view text);
 
   /// The plan in `PLY_FAULTS`; an inactive plan when it is unset or empty.

@@ -38,7 +38,7 @@ public:
   /// message when it cannot.
   void load_library(const std::string& path);
 
-  /// Loads every `*.so` in `dir` (a missing directory is fine); returns how many loaded.
+  /// Loads every `*.so` in `dir`; returns how many loaded. Throws when `dir` cannot be read.
   size_t load_directory(const std::string& dir);
 
 private:

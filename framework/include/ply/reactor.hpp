@@ -34,6 +34,9 @@ public:
     /// are accepted and closed at once, with a warning. The open-file limit is raised to fit
     /// when the hard limit allows; otherwise this limit is lowered to what fits.
     size_t max_connections = 10000;
+    /// The hard cap of each connection's write buffer (`transport::set_output_limit`; 0: none):
+    /// a peer that does not read is cut off past it, whatever its protocol does.
+    size_t output_limit = default_output_limit;
     /// Faults to inject, for tests (`ply/faults.hpp`); when inactive, `PLY_FAULTS` is read.
     fault_plan faults;
   };
@@ -121,6 +124,10 @@ public:
 
   /// Open connections over all threads.
   size_t connection_count() const;
+
+  /// Bytes written to connections and not yet taken by their sockets, over all threads: what
+  /// slow readers cost in buffers.
+  size_t queued_output() const;
 
 private:
   struct impl;

@@ -49,8 +49,15 @@ public:
   virtual void resume_reading() = 0;
 
   /// Sets the write buffer's high-water mark (the producer is paused above it) and low-water mark
-  /// (it is resumed at or below it). Defaults: 1 MiB and 256 KiB.
+  /// (it is resumed at or below it). Defaults: 1 MiB and 256 KiB. The buffer counts every byte
+  /// written and not yet taken by the socket, also writes still on their way to the reactor.
   virtual void set_write_watermarks(size_t high, size_t low) = 0;
+
+  /// Sets the hard cap on the write buffer (0: none): a write that would take it past `bytes`
+  /// closes the connection instead (`errc::output_limit`, with a warning), so a peer that does
+  /// not read costs at most this much even when its protocol ignores `pause_producing`.
+  /// Default: `reactor::options::output_limit` (8 MiB). Default here: not enforced.
+  virtual void set_output_limit(size_t bytes);
 
   /// Switches the connection to TLS from here on (STARTTLS): what was written before still goes
   /// out in the clear, everything after is encrypted; a server context answers the handshake, a
@@ -70,6 +77,7 @@ using transport_ptr = std::shared_ptr<transport>;
 /// Default write buffer limits.
 constexpr size_t default_high_water_mark = 1024 * 1024;
 constexpr size_t default_low_water_mark = 256 * 1024;
+constexpr size_t default_output_limit = 8 * 1024 * 1024;
 
 } // namespace ply
 

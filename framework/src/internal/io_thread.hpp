@@ -13,6 +13,7 @@
 
 #include "internal/asio.hpp"
 #include "ply/faults.hpp"
+#include "ply/transport.hpp"
 
 namespace ply::detail {
 
@@ -60,6 +61,13 @@ public:
 
   /// Number of open connections, readable from any thread.
   std::atomic<size_t> open_count{0};
+
+  /// Bytes written to this thread's connections and not yet taken by their sockets, readable
+  /// from any thread (`reactor::queued_output`).
+  std::atomic<int64_t> output_bytes{0};
+
+  /// The hard cap of each new connection's write buffer (`reactor::options::output_limit`).
+  size_t output_limit = default_output_limit;
 
   /// Queues `conn` to send what it wrote once the current burst of work is done: writes made by
   /// actors in one burst (a fan-out writes one line to each of many mailboxes) leave in one

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -42,6 +43,7 @@ public:
   void pause_reading() override;
   void resume_reading() override;
   void set_write_watermarks(size_t high, size_t low) override;
+  void set_output_limit(size_t bytes) override;
   uint64_t id() const override;
   void attach(caf::actor protocol) override;
   caf::error start_tls(std::shared_ptr<tls_context> ctx) override;
@@ -86,7 +88,22 @@ private:
   void push_tls();
   void on_writable();
   void update_interest();
+  /// Compares what waits to be sent with the watermarks (on the owning thread, after the socket
+  /// took what it could).
   void check_watermarks();
+  /// Bytes written and not yet taken by the socket: posted writes plus the buffer. Any thread.
+  size_t outstanding() const {
+    return pending_.load(std::memory_order_relaxed) + buffered_.load(std::memory_order_relaxed);
+  }
+  /// Mirrors the buffer's size into `buffered_` (and the thread's total) after it changed.
+  void note_buffered();
+  /// Counts `delta` bytes of posted writes (negative once they ran).
+  void add_pending(std::ptrdiff_t delta);
+  /// Tells the protocol to pause or resume producing, once per change, from any thread; the
+  /// messages keep the order of the changes.
+  void set_producer_paused(bool paused);
+  /// A write would pass the output limit: the connection is closed, the write dropped.
+  void refuse_output(size_t total);
   void do_lose();
   void close(caf::error reason, bool graceful);
   void fail(int err, const char* during);
@@ -113,14 +130,21 @@ private:
   uint64_t protocol_id_ = 0;  ///< for traces, also after protocol_ is let go
   std::string wbuf_;
   size_t woff_ = 0;
-  uint32_t high_water_ = default_high_water_mark;
-  uint32_t low_water_ = default_low_water_mark;
+  std::atomic<size_t> pending_{0};   ///< bytes of posted writes that have not run yet
+  std::atomic<size_t> buffered_{0};  ///< `queued()`, readable from any thread
+  std::atomic<size_t> high_water_{default_high_water_mark};
+  std::atomic<size_t> low_water_{default_low_water_mark};
+  std::atomic<size_t> output_limit_;
+  std::atomic<bool> over_limit_{false};  ///< closing for the output limit: writes are dropped
+  std::atomic<bool> blocked_{false};  ///< the last send left bytes behind (the peer lags)
+  std::atomic<bool> producer_paused_{false};  ///< changed under flow_mtx_ only
+  std::mutex flow_mtx_;
+  caf::actor flow_target_;  ///< the protocol, for pause and resume (guarded by flow_mtx_)
   uint32_t interest_ = 0;  ///< epoll events registered with the poller
   state state_ = state::open;
   bool corked_ = false;  ///< written bytes wait for this burst's flush
   bool read_paused_ = false;
   bool read_eof_ = false;
-  bool producer_paused_ = false;
   bool lost_sent_ = false;
   bool lingering_ = false;
   std::unique_ptr<tls_session> tls_;       ///< after start_tls: all bytes go through it
