@@ -120,8 +120,10 @@ void io_thread::on_poller_ready() {
   epoll_event events[max_events];
   auto n = ::epoll_wait(epoll_fd_, events, max_events, 0);
   for (int i = 0; i < n; ++i) {
-    // Looked up by id: a connection closed earlier in this batch is simply gone.
-    auto it = connections.find(events[i].data.u64);
+    // Looked up by id: a connection closed earlier in this batch is simply gone. (Copied out
+    // first: epoll_event is packed, so a reference to its field would be misaligned.)
+    uint64_t id = events[i].data.u64;
+    auto it = connections.find(id);
     if (it != connections.end()) {
       auto conn = it->second;
       collecting_ = true;

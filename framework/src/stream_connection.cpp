@@ -156,29 +156,38 @@ void stream_connection::write(bytes_view data) {
   auto pending = pending_.load(std::memory_order_relaxed);
   auto blocked = blocked_.load(std::memory_order_relaxed);
   // On the reactor's thread the socket's state is current. From elsewhere the reactor holds the
-  // buffer against the cap when the writes arrive (check_watermarks); here only the writes still
-  // on their way are bounded, by at least the default cap: a reactor thread that is behind is no
+  // buffer against the cap when the writes arrive (queue_raw); here only the writes still on
+  // their way are bounded, by at least the default cap: a reactor thread that is behind is no
   // sign that this peer does not read (a chat's small cap would cut off a reader).
   auto in_flight_cap = std::max(limit, default_output_limit);
-  if (limit > 0 && total > limit
-      && ((runs_now() && blocked) || pending + data.size() > in_flight_cap)) {
+  if (limit > 0 && total > limit && ((runs_now() && blocked) || pending > in_flight_cap)) {
     refuse_output(total);
     return;
   }
+  bool posted = false;
   if (runs_now()) {
     do_write(data);
-  } else {
+  } else if (auto home = home_.lock()) {  // the thread's counters live as long as it does
     add_pending(static_cast<std::ptrdiff_t>(data.size()));
     post_in_order([this, copy = bytes{data}] {
       add_pending(-static_cast<std::ptrdiff_t>(copy.size()));
       do_write(copy);
     });
     pending += data.size();
+    posted = true;
+  } else {
+    spdlog::debug("[conn {}] dropped {} bytes written after the reactor stopped", id_, data.size());
+    return;
   }
   // Paused now, not once the reactor went through every write posted meanwhile.
   if (total > high_water_.load(std::memory_order_relaxed) && (blocked || pending > 0)
-      && !producer_paused_.load(std::memory_order_relaxed))
+      && !producer_paused_.load(std::memory_order_relaxed)) {
     set_producer_paused(true);
+    // The reactor may have sent everything before the pause: it looks again, so that a resume
+    // is never missed.
+    if (posted)
+      post_in_order([this] { check_watermarks(); });
+  }
 }
 
 void stream_connection::add_pending(std::ptrdiff_t delta) {
@@ -271,7 +280,14 @@ void stream_connection::queue_raw(bytes_view data) {
     corked_ = true;
     thread_.flush_soon(shared_from_this());
   } else {
-    check_watermarks();  // the socket is waiting to be writable: the peer lags
+    // The socket is waiting to be writable: the peer lags, and past the hard cap it is cut off.
+    // (Only here, where the buffer grows while the peer lags: one large write to a peer that
+    // reads is sent off in parts, and the buffer shrinks meanwhile.)
+    auto limit = output_limit_.load(std::memory_order_relaxed);
+    if (limit > 0 && queued() > limit)
+      refuse_output(queued());
+    else
+      check_watermarks();
   }
 }
 
@@ -323,12 +339,6 @@ void stream_connection::on_writable() {
 }
 
 void stream_connection::check_watermarks() {
-  // Called when the socket did not take everything: past the hard cap the peer is cut off.
-  auto limit = output_limit_.load(std::memory_order_relaxed);
-  if (limit > 0 && queued() > limit) {
-    refuse_output(queued());
-    return;
-  }
   auto paused = producer_paused_.load(std::memory_order_relaxed);
   if (!paused && queued() > high_water_.load(std::memory_order_relaxed))
     set_producer_paused(true);
@@ -346,6 +356,8 @@ void stream_connection::do_lose() {
   if (tls_) {
     tls_->shutdown();  // our close_notify goes out before the socket closes
     push_tls();
+    if (state_ != state::open)
+      return;  // sending it ended the connection (a failed send, the output limit)
   }
   if (err_ && !read_eof_) {
     // A child process: closing means closing its standard input (once what we wrote is sent),

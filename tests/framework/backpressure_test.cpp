@@ -144,7 +144,9 @@ TEST_CASE("backpressure: a producer that ignores pause_producing is cut off at t
   rec->wait_for("lost:output_limit", n, 5s);
   REQUIRE(rec->count("lost:output_limit") == n);
   INFO("queued at most " << most << " bytes for " << n << " producers");
-  CHECK(most <= n * limit);
+  // The cap, plus what may still be on its way from another thread to a busy reactor thread
+  // (where CAF runs the producer decides which).
+  CHECK(most <= n * (limit + std::max(limit, default_output_limit)));
   CHECK(rec->starting_with("lost:").size() == n);  // each connection_lost once, with the reason
   // Each peer sees its connection closed; the reactor still serves the bystander.
   for (auto& c : clients)

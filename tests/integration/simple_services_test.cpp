@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "../framework/socket_client.hpp"
+#include "../sanitizers.hpp"
 #include "process.hpp"
 
 using namespace ply::test;
@@ -44,7 +45,7 @@ TEST_CASE("chargen sends RFC 864 lines and pauses for a client that does not rea
   std::this_thread::sleep_for(1500ms);
   auto later = cg.rss_kib();
   INFO("RSS before " << before << " KiB, after " << after << " KiB, later " << later << " KiB");
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if PLY_TEST_SANITIZED
   // ASan's quarantine keeps freed memory resident, and TSan's shadow memory grows with every
   // address touched: the figures say nothing here.
   WARN("RSS bound not checked under a sanitizer");

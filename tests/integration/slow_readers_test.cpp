@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../framework/socket_client.hpp"
+#include "../sanitizers.hpp"
 #include "process.hpp"
 
 using namespace ply::test;
@@ -34,7 +35,7 @@ constexpr long slack_kib = 16 * 1024;
 
 /// plyd's count of bytes written and not yet taken by the sockets (`stats` on --control).
 long queued_kib(uint16_t control) {
-  socket_client c{control};
+  socket_client c{control, 15000};  // a reactor busy with 100 producers answers late
   c.send("stats\n");
   auto j = nlohmann::json::parse(c.read_until("\r\n"), nullptr, false);
   return j.is_discarded() ? -1 : j.value("queued_output_bytes", -1L) / 1024;
@@ -75,13 +76,12 @@ void check_bounded(process& server, size_t n, const std::string& request) {
   auto buffers = static_cast<long>(n) * (high_water_kib + burst_kib);
   INFO(n << " clients: queued " << queued << " KiB (bound " << buffers << "); RSS before " << before
          << " KiB, settled " << settled << " KiB, a second later " << later << " KiB");
-  CHECK(queued >= static_cast<long>(n) * 64);  // they really did not read
   CHECK(queued <= buffers);
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  // ASan's quarantine keeps freed memory resident, and TSan's shadow memory grows with every
-  // address touched: the figures say nothing here.
-  WARN("RSS bound not checked under a sanitizer");
+#if PLY_TEST_SANITIZED
+  // A sanitized producer is slow enough that the kernel's buffers may still take everything.
+  WARN("RSS bound and a full buffer not checked under a sanitizer");
 #else
+  CHECK(queued >= static_cast<long>(n) * 64);  // they really did not read
   CHECK(settled - before < 2 * buffers + slack_kib);
   CHECK(later - settled < 2048);
 #endif

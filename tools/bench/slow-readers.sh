@@ -33,8 +33,9 @@ mkdir -p "$work/www"
 truncate -s 256M "$work/www/big.bin"
 
 # hold PORT N REQUEST: opens N clients that send REQUEST and never read; stays until killed.
+# Returns once they are all connected.
 hold() {
-  /usr/bin/python3 - "$@" <<'PY' &
+  /usr/bin/python3 - "$@" >"$work/held" <<'PY' &
 import socket, sys, time
 port, n, request = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode().decode("unicode_escape").encode()
 held = []
@@ -49,6 +50,13 @@ print("held", flush=True)
 time.sleep(3600)
 PY
   holder_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q held "$work/held" 2>/dev/null && return 0
+    kill -0 "$holder_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "the clients could not connect" >&2
+  return 1
 }
 
 # settle PID: waits until its RSS changes by less than 1 MiB in half a second (at most 30 s).
@@ -63,7 +71,8 @@ settle() {
   done
 }
 
-# measure NAME N REQUEST CMD...: one server, N slow clients; prints KiB per client.
+# measure NAME N REQUEST CMD...: one server, N slow clients; sets per_client (KiB per client,
+# 3 s after the memory settled) and prints the figures.
 measure() {
   local name=$1 n=$2 request=$3
   shift 3
@@ -71,7 +80,6 @@ measure() {
   sleep 0.3
   local base settled later
   base=$(rss_kib "$server_pid")
-  ulimit -n 20000
   hold "$server_port" "$n" "$request"
   settle "$server_pid"
   settled=$(rss_kib "$server_pid")
@@ -82,14 +90,14 @@ measure() {
   holder_pid=
   stop_server
   server_pid=
-  local per per_later
+  local per
   per=$(awk -v a="$settled" -v b="$base" -v n="$n" 'BEGIN { printf "%.0f", (a - b) / n }')
-  per_later=$(awk -v a="$later" -v b="$base" -v n="$n" 'BEGIN { printf "%.0f", (a - b) / n }')
+  per_client=$(awk -v a="$later" -v b="$base" -v n="$n" 'BEGIN { printf "%.0f", (a - b) / n }')
   printf '%-16s N=%-5s base %7s KiB  settled %8s KiB  3 s later %8s KiB  per client %6s KiB (then %6s)\n' \
-    "$name" "$n" "$base" "$settled" "$later" "$per" "$per_later" >&2
-  echo "$per_later"
+    "$name" "$n" "$base" "$settled" "$later" "$per" "$per_client" >&2
 }
 
+ulimit -n 20000
 get='GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'
 for w in $what; do
   echo "== $w: resident memory per client that never reads (KiB) =="
@@ -97,11 +105,15 @@ for w in $what; do
   for n in $counts; do
     case $w in
       chargen)
-        p=$(measure ply-chargen "$n" "" "$bin/plyd" chargen --max-connections 5000 --port tcp:0:interface=127.0.0.1)
-        t=$(measure twisted-chargen "$n" "" /usr/bin/python3 "$here/baselines/twisted_chargen.py" 0) ;;
+        measure ply-chargen "$n" "" "$bin/plyd" chargen --max-connections 5000 --port tcp:0:interface=127.0.0.1
+        p=$per_client
+        measure twisted-chargen "$n" "" /usr/bin/python3 "$here/baselines/twisted_chargen.py" 0
+        t=$per_client ;;
       web)
-        p=$(measure ply-web "$n" "$get" "$bin/plyd" web --max-connections 5000 --port tcp:0:interface=127.0.0.1 --path "$work/www")
-        t=$(measure twisted-web "$n" "$get" /usr/bin/python3 "$here/baselines/twisted_web.py" 0 "$work/www") ;;
+        measure ply-web "$n" "$get" "$bin/plyd" web --max-connections 5000 --port tcp:0:interface=127.0.0.1 --path "$work/www"
+        p=$per_client
+        measure twisted-web "$n" "$get" /usr/bin/python3 "$here/baselines/twisted_web.py" 0 "$work/www"
+        t=$per_client ;;
       *) echo "unknown: $w (chargen, web)" >&2; exit 2 ;;
     esac
     printf '%-6s %12s %12s %8s\n' "$n" "$p" "$t" "$(ratio "$p" "$t")"

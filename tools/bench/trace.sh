@@ -57,15 +57,12 @@ first_of_chain=2001  # the first message: the long chain starts there
 run() {
   local name=$1
   shift
-  local out rc
-  set +e
-  out=$( { /usr/bin/time -f '%e %M' "$bin/ply-trace" "$@" >/dev/null 2>"$work/err"; } 2>&1 )
-  rc=$?
-  set -e
+  local rc=0
+  /usr/bin/time -o "$work/time" -f '%e %M' "$bin/ply-trace" "$@" >/dev/null 2>"$work/err" || rc=$?
   local secs kib
-  read -r secs kib <<<"$(tail -1 <<<"$out")"
+  read -r secs kib <"$work/time"
   printf '%-10s %8s s %8s MB  %s  exit %s\n' "$name" "$secs" "$((kib / 1024))" \
-    "$(awk -v s="$secs" -v k="$kib" 'BEGIN { print (s < 15 && k < 500 * 1024 ? "within goal" : "OVER GOAL") }')" "$rc"
+    "$(awk -v s="$secs" -v k="$kib" -v rc="$rc" 'BEGIN { print (rc == 0 && s < 15 && k < 500 * 1024 ? "within goal" : "OVER GOAL") }')" "$rc"
 }
 printf '%-10s %10s %11s\n' subcommand time "peak RSS"
 run summary summary "$file"

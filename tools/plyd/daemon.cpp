@@ -147,10 +147,20 @@ void drop_privileges(const std::string& user, const std::string& group,
     else
       throw std::runtime_error("unknown group '" + group + "'");
   }
-  for (auto& file : owned)
-    if (::chown(file.c_str(), uid, gid) != 0 && errno != ENOENT)
+  for (auto& file : owned) {
+    // Through a descriptor opened without following a symbolic link: a link planted where the
+    // log goes must not hand its target to that user.
+    int fd = ::open(file.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    bool given = fd >= 0 && ::fchown(fd, uid, gid) == 0;
+    auto err = errno;
+    if (fd >= 0)
+      ::close(fd);
+    if (!given) {
+      errno = err;
       throw std::runtime_error(error_text(("cannot give " + file + " to user "
                                            + std::to_string(uid)).c_str()));
+    }
+  }
   if (::setgroups(0, nullptr) != 0 && errno != EPERM)
     throw std::runtime_error(error_text("setgroups"));
   if (::setgid(gid) != 0)

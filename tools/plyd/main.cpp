@@ -60,10 +60,12 @@ struct options {
   std::exit(2);
 }
 
-/// Plugin paths named before parsing (the plugins' subcommands must exist first).
-std::vector<std::string> early_plugin_paths(int argc, char** argv) {
+/// Plugin paths named before parsing (the plugins' subcommands must exist first): those of
+/// PLY_PLUGIN_PATH, or those of --plugin-path.
+std::vector<std::string> early_plugin_paths(int argc, char** argv, bool from_environment) {
   std::vector<std::string> out;
-  if (auto* env = std::getenv("PLY_PLUGIN_PATH")) {
+  auto* env = from_environment ? std::getenv("PLY_PLUGIN_PATH") : nullptr;
+  if (env != nullptr) {
     std::string all = env;
     size_t start = 0;
     while (start <= all.size()) {
@@ -76,7 +78,7 @@ std::vector<std::string> early_plugin_paths(int argc, char** argv) {
       start = end + 1;
     }
   }
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 1; i < argc && !from_environment; ++i) {
     std::string arg = argv[i];
     if (arg == "--plugin-path" && i + 1 < argc)
       out.push_back(argv[++i]);
@@ -119,7 +121,7 @@ ply::service_ptr build_service(const ply::plugin_registry& reg, const std::strin
   std::vector<std::string> words;
   for (auto& o : section.options) {
     CLI::App one{p->description, section.plugin};
-    p->declare(one);
+    auto keep = p->declare(one);  // owns what the options write into
     auto* opt = one.get_option_no_throw("--" + o.key);
     if (opt == nullptr)
       throw std::runtime_error(where(o.line) + "plugin '" + section.plugin + "' has no option '"
@@ -154,10 +156,18 @@ int main(int argc, char** argv) {
   ply::plugin_registry reg;
   ply::actors::register_builtin_plugins(reg);
   try {
-    for (auto& path : early_plugin_paths(argc, argv))
+    for (auto& path : early_plugin_paths(argc, argv, false))
       reg.load_directory(path);
   } catch (const std::exception& e) {
     die(e.what());
+  }
+  // PLY_PLUGIN_PATH may name directories that are not there on this machine: said, not fatal.
+  for (auto& path : early_plugin_paths(argc, argv, true)) {
+    try {
+      reg.load_directory(path);
+    } catch (const std::exception& e) {
+      std::cerr << "plyd: PLY_PLUGIN_PATH: " << e.what() << " (skipped)\n";
+    }
   }
 
   options opts;
@@ -231,8 +241,9 @@ int main(int argc, char** argv) {
                               [](const std::string& w) { return !w.empty() && w[0] != '-'; });
     if (app.get_subcommands().empty() && first != extras.end()) {
       std::string where = "built in";
-      for (auto& dir : early_plugin_paths(argc, argv))
-        where += ", " + dir;
+      for (bool env : {true, false})
+        for (auto& dir : early_plugin_paths(argc, argv, env))
+          where += ", " + dir;
       die("no plugin named '" + *first + "' (looked in: " + where
           + "; plyd --help lists the plugins)");
     }

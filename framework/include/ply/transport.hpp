@@ -53,10 +53,13 @@ public:
   /// written and not yet taken by the socket, also writes still on their way to the reactor.
   virtual void set_write_watermarks(size_t high, size_t low) = 0;
 
-  /// Sets the hard cap on the write buffer (0: none): a write that would take it past `bytes`
-  /// closes the connection instead (`errc::output_limit`, with a warning), so a peer that does
-  /// not read costs at most this much even when its protocol ignores `pause_producing`.
-  /// Default: `reactor::options::output_limit` (8 MiB). Default here: not enforced.
+  /// Sets the hard cap on the write buffer (0: none): once the peer lags (the socket refused
+  /// bytes), a write that takes the buffer past `bytes` closes the connection instead
+  /// (`errc::output_limit`, with a warning), so a peer that does not read costs at most this
+  /// much even when its protocol ignores `pause_producing`. Writes from other threads still on
+  /// their way to a busy reactor thread count only past max(`bytes`, 8 MiB): a reactor that is
+  /// behind is no sign that the peer does not read. Default: `reactor::options::output_limit`
+  /// (8 MiB). Default here: not enforced.
   virtual void set_output_limit(size_t bytes);
 
   /// Switches the connection to TLS from here on (STARTTLS): what was written before still goes

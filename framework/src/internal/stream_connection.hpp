@@ -20,11 +20,12 @@ class io_thread;
 class tls_session;
 
 /// A stream connection (TCP or Unix socket) owned by one reactor thread: the transport of one
-/// protocol actor. It holds
-/// only the socket's descriptor; the thread's poller tells it when the socket is readable or, while
-/// bytes are queued, writable. All state is touched on the owning thread only; transport calls
-/// from other threads are posted there. No per-connection read buffer: reads go to the thread's
-/// buffer and are copied once, into the message.
+/// protocol actor. It holds only the socket's descriptor; the thread's poller tells it when the
+/// socket is readable or, while bytes are queued, writable. State is touched on the owning thread
+/// only, except the atomic counters of what waits to be sent and the flow target (under
+/// `flow_mtx_`), which writers on other threads read and update; their other transport calls are
+/// posted there. No per-connection read buffer: reads go to the thread's buffer and are copied
+/// once, into the message.
 class stream_connection final : public transport,
                              public std::enable_shared_from_this<stream_connection> {
 public:
@@ -88,8 +89,8 @@ private:
   void push_tls();
   void on_writable();
   void update_interest();
-  /// Compares what waits to be sent with the watermarks (on the owning thread, after the socket
-  /// took what it could).
+  /// Compares what waits to be sent with the watermarks: pauses the producer above the high-water
+  /// mark, resumes it at or below the low one (on the owning thread, after each send).
   void check_watermarks();
   /// Bytes written and not yet taken by the socket: posted writes plus the buffer. Any thread.
   size_t outstanding() const {
