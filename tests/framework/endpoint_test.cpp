@@ -6,6 +6,17 @@
 
 using namespace ply;
 
+namespace {
+
+/// `r` failed as a bad endpoint, with `fragment` in its message.
+void check_bad(caf::expected<endpoint> r, const std::string& fragment) {
+  REQUIRE_FALSE(r);
+  CHECK(is(r.error(), errc::bad_endpoint));
+  CHECK_THAT(describe(r.error()), Catch::Contains(fragment));
+}
+
+} // namespace
+
 TEST_CASE("server endpoints parse as in Twisted", "[endpoint]") {
   auto a = parse_server_endpoint("tcp:8000");
   REQUIRE(a);
@@ -47,11 +58,6 @@ TEST_CASE("client endpoints parse with keywords or positions", "[endpoint]") {
 }
 
 TEST_CASE("bad endpoints are errors that say what is wrong", "[endpoint]") {
-  auto check_bad = [](caf::expected<endpoint> r, const std::string& fragment) {
-    REQUIRE_FALSE(r);
-    CHECK(is(r.error(), errc::bad_endpoint));
-    CHECK_THAT(describe(r.error()), Catch::Contains(fragment));
-  };
   check_bad(parse_server_endpoint("8000"), "expected TYPE:ARGS");
   check_bad(parse_server_endpoint("udpx:8000"), "unknown type 'udpx'");
   check_bad(parse_server_endpoint("tcp:80000"), "not a number from 0 to 65535");
@@ -64,11 +70,6 @@ TEST_CASE("bad endpoints are errors that say what is wrong", "[endpoint]") {
 
 TEST_CASE("an endpoint option that is unknown, given twice or not a number is refused",
           "[endpoint]") {
-  auto check_bad = [](caf::expected<endpoint> r, const std::string& fragment) {
-    REQUIRE_FALSE(r);
-    CHECK(is(r.error(), errc::bad_endpoint));
-    CHECK_THAT(describe(r.error()), Catch::Contains(fragment));
-  };
   // A misspelt interface would bind every address if it were ignored.
   check_bad(parse_server_endpoint("tcp:8000:interfac=127.0.0.1"), "unknown option 'interfac'");
   check_bad(parse_server_endpoint("tcp:8000:interface=127.0.0.1:interface=0.0.0.0"),
