@@ -170,8 +170,10 @@ void stream_connection::write(bytes_view data) {
   } else if (auto home = home_.lock()) {  // the thread's counters live as long as it does
     add_pending(static_cast<std::ptrdiff_t>(data.size()));
     post_in_order([this, copy = bytes{data}] {
-      add_pending(-static_cast<std::ptrdiff_t>(copy.size()));
+      // Into the buffer first, then out of the count of writes on their way: a writer on another
+      // thread never sees the total lower than it is (it would pause a write late).
       do_write(copy);
+      add_pending(-static_cast<std::ptrdiff_t>(copy.size()));
     });
     pending += data.size();
     posted = true;

@@ -119,7 +119,9 @@ TEST_CASE("backpressure: ten readers that never read cost at most the high-water
   // Nothing grows once everybody is paused: sampled over half a second.
   auto most = watch_queued(rr.r, [] { return false; }, 500ms);
   INFO("queued at most " << most << " bytes for " << n << " readers");
-  CHECK(most <= n * (default_high_water_mark + burst));
+  // (A write moving from the posted queue into the buffer is counted in both for a moment: one
+  // burst, on the reactor's one thread.)
+  CHECK(most <= n * (default_high_water_mark + burst) + burst);
   CHECK(most >= n * default_high_water_mark);  // the readers were really not reading
   CHECK(rec->count("lost:output_limit") == 0);
   CHECK(rr.r.connection_count() == n);
