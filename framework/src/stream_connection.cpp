@@ -221,9 +221,11 @@ void stream_connection::refuse_output(size_t total) {
 
 void stream_connection::set_producer_paused(bool paused) {
   std::lock_guard<std::mutex> lock{flow_mtx_};
-  if (producer_paused_.load(std::memory_order_relaxed) == paused || !flow_target_)
+  if (producer_paused_.load(std::memory_order_relaxed) == paused)
     return;
   producer_paused_.store(paused, std::memory_order_relaxed);
+  if (!flow_target_)
+    return;  // the protocol writes before it is attached: attach tells it
   auto waiting = outstanding();
   spdlog::debug("[conn {}] {} bytes wait to be sent: {} the producer", id_, waiting,
                 paused ? "pausing" : "resuming");
@@ -454,6 +456,15 @@ void stream_connection::process_exited(int wait_status) {
 }
 
 void stream_connection::attach(caf::actor protocol) {
+  if (!is_stderr_) {
+    // At once, not on the reactor's thread: the protocol may already be writing (its
+    // connection_made was sent first), and a pause must reach it.
+    std::lock_guard<std::mutex> lock{flow_mtx_};
+    flow_target_ = protocol;
+    if (producer_paused_.load(std::memory_order_relaxed))
+      flow_target_->enqueue(nullptr, caf::make_message_id(), caf::make_message(pause_atom::value),
+                            nullptr);
+  }
   on_thread([this, protocol = std::move(protocol)]() mutable {
     if (err_) {
       err_->attach(protocol);
@@ -466,10 +477,6 @@ void stream_connection::attach(caf::actor protocol) {
     }
     protocol_ = std::move(protocol);
     protocol_id_ = protocol_.id();
-    if (!is_stderr_) {
-      std::lock_guard<std::mutex> lock{flow_mtx_};
-      flow_target_ = protocol_;
-    }
     if (state_ == state::closed)
       send_lost(close_reason_);
     else
