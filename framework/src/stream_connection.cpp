@@ -148,7 +148,8 @@ void stream_connection::write(bytes_view data) {
   // burst is no reason to stop anyone (the chat would cut off a client that reads).
   auto total = outstanding() + data.size();
   auto limit = output_limit_.load(std::memory_order_relaxed);
-  if (limit > 0 && total > limit && runs_now() && corked_) {
+  bool here = runs_now();  // flush() below posts nothing, so this holds for the whole call
+  if (limit > 0 && total > limit && here && corked_) {
     // What this turn wrote goes to the socket first: a peer that reads takes it.
     flush();
     total = outstanding() + data.size();
@@ -160,12 +161,12 @@ void stream_connection::write(bytes_view data) {
   // their way are bounded, by at least the default cap: a reactor thread that is behind is no
   // sign that this peer does not read (a chat's small cap would cut off a reader).
   auto in_flight_cap = std::max(limit, default_output_limit);
-  if (limit > 0 && total > limit && ((runs_now() && blocked) || pending > in_flight_cap)) {
+  if (limit > 0 && total > limit && ((here && blocked) || pending > in_flight_cap)) {
     refuse_output(total);
     return;
   }
   bool posted = false;
-  if (runs_now()) {
+  if (here) {
     do_write(data);
   } else if (auto home = home_.lock()) {  // the thread's counters live as long as it does
     add_pending(static_cast<std::ptrdiff_t>(data.size()));
