@@ -12,7 +12,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
+#include <mutex>
 #include <string>
 
 #include <caf/make_message.hpp>
@@ -26,6 +29,11 @@
 namespace ply::detail {
 
 namespace {
+
+/// `bytes`, at most what 32 bits hold.
+uint32_t clamp32(size_t bytes) {
+  return static_cast<uint32_t>(std::min<size_t>(bytes, UINT32_MAX));
+}
 
 /// The address of one end of a socket: an IP address and port, or a Unix socket path.
 address socket_name(int fd, bool remote) {
@@ -65,7 +73,7 @@ bool would_block(int err) {
 
 stream_connection::stream_connection(io_thread& thread, int fd, uint64_t id)
   : thread_(thread), home_(thread.weak_from_this()), fd_(fd), id_(id),
-    output_limit_(thread.output_limit) {
+    output_limit_(clamp32(thread.output_limit)) {
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // fails harmlessly on Unix sockets
   peer_ = socket_name(fd_, true);
@@ -147,7 +155,7 @@ void stream_connection::write(bytes_view data) {
   // socket refused bytes, or writes wait for the reactor; while the socket takes what comes, a
   // burst is no reason to stop anyone (the chat would cut off a client that reads).
   auto total = outstanding() + data.size();
-  auto limit = output_limit_.load(std::memory_order_relaxed);
+  size_t limit = output_limit_.load(std::memory_order_relaxed);
   bool here = runs_now();  // flush() below posts nothing, so this holds for the whole call
   if (limit > 0 && total > limit && here && corked_) {
     // What this turn wrote goes to the socket first: a peer that reads takes it.
@@ -208,7 +216,7 @@ void stream_connection::note_buffered() {
 void stream_connection::refuse_output(size_t total) {
   if (over_limit_.exchange(true))
     return;
-  auto limit = output_limit_.load(std::memory_order_relaxed);
+  size_t limit = output_limit_.load(std::memory_order_relaxed);
   spdlog::warn("[conn {}] the peer does not read: {} bytes would wait for it, over the output "
                "limit of {}: closing the connection",
                id_, total, limit);
@@ -221,7 +229,7 @@ void stream_connection::refuse_output(size_t total) {
 }
 
 void stream_connection::set_producer_paused(bool paused) {
-  std::lock_guard<std::mutex> lock{flow_mtx_};
+  std::lock_guard<std::mutex> lock{flow_lock()};
   if (producer_paused_.load(std::memory_order_relaxed) == paused)
     return;
   producer_paused_.store(paused, std::memory_order_relaxed);
@@ -288,7 +296,7 @@ void stream_connection::queue_raw(bytes_view data) {
     // The socket is waiting to be writable: the peer lags, and past the hard cap it is cut off.
     // (Only here, where the buffer grows while the peer lags: one large write to a peer that
     // reads is sent off in parts, and the buffer shrinks meanwhile.)
-    auto limit = output_limit_.load(std::memory_order_relaxed);
+    size_t limit = output_limit_.load(std::memory_order_relaxed);
     if (limit > 0 && queued() > limit)
       refuse_output(queued());
     else
@@ -409,14 +417,19 @@ void stream_connection::resume_reading() {
   });
 }
 
+std::mutex& stream_connection::flow_lock() const {
+  static std::mutex locks[64];
+  return locks[id_ % std::size(locks)];
+}
+
 void stream_connection::set_write_watermarks(size_t high, size_t low) {
-  high_water_.store(high, std::memory_order_relaxed);
-  low_water_.store(std::min(low, high), std::memory_order_relaxed);
+  high_water_.store(clamp32(high), std::memory_order_relaxed);
+  low_water_.store(clamp32(std::min(low, high)), std::memory_order_relaxed);
   on_thread([this] { check_watermarks(); });
 }
 
 void stream_connection::set_output_limit(size_t bytes) {
-  output_limit_.store(bytes, std::memory_order_relaxed);
+  output_limit_.store(clamp32(bytes), std::memory_order_relaxed);
 }
 
 uint64_t stream_connection::id() const {
@@ -460,7 +473,7 @@ void stream_connection::attach(caf::actor protocol) {
   if (!is_stderr_) {
     // At once, not on the reactor's thread: the protocol may already be writing (its
     // connection_made was sent first), and a pause must reach it.
-    std::lock_guard<std::mutex> lock{flow_mtx_};
+    std::lock_guard<std::mutex> lock{flow_lock()};
     flow_target_ = protocol;
     if (producer_paused_.load(std::memory_order_relaxed))
       flow_target_->enqueue(nullptr, caf::make_message_id(), caf::make_message(pause_atom::value),
@@ -647,7 +660,7 @@ void stream_connection::send_lost(caf::error reason) {
   deliver(caf::make_message(lost_atom::value, std::move(reason)));
   // The protocol actor holds this transport; dropping our handles breaks the cycle.
   protocol_ = nullptr;
-  std::lock_guard<std::mutex> lock{flow_mtx_};
+  std::lock_guard<std::mutex> lock{flow_lock()};
   flow_target_ = nullptr;
 }
 
