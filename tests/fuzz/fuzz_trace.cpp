@@ -25,13 +25,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 1; i < t.events.size(); ++i)
     if (t.events[i].t < t.events[i - 1].t)
       __builtin_trap();
+  auto roots = t.all_roots();
   for (auto& e : t.events) {
-    auto root = t.root_of(e);
-    if (t.find(root) == nullptr)
+    auto& root = t.root_of(e);
+    if (t.find(root.node, root.id) == nullptr || roots[t.index_of(e)] >= t.events.size())
       __builtin_trap();
     for (auto* effect : t.effects_of(e))
-      if (t.cause_of(*effect) == nullptr)
+      if (t.cause_of(*effect) != &e)
         __builtin_trap();
+    t.to_json(e);
   }
   ply_trace::event_key key;
   ply_trace::parse_event_key(t, text.substr(0, 40), key);

@@ -172,6 +172,12 @@ TEST_CASE("ply-trace html: the page loads in headless Chromium without script er
   CHECK_THAT(dom, Catch::Contains("echo#"));           // the protocol actor's row
   CHECK_THAT(dom, Catch::Contains("ply::factory") || Catch::Contains("protocol_factory"));
   CHECK_THAT(dom, Catch::Contains("class=\"slice\""));  // handled messages on the timeline
+  // A page of part of the messages says how many it left out.
+  REQUIRE(shell_status(bin("ply-trace") + " html --limit 1 " + file + " -o " + page) == 0);
+  auto part = shell("chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 "
+                    "--dump-dom file://" + page + " 2>/dev/null",
+                    60);
+  CHECK_THAT(part, Catch::Contains("data-status=\"ok\"") && Catch::Contains("(the first 1 of "));
   shell("rm -f " + file + " " + page);
 }
 
@@ -194,4 +200,52 @@ TEST_CASE("ply-trace top shows the live actors of a plyd with --control", "[trac
   auto bad = shell(bin("ply-trace") + " top --connect tcp:127.0.0.1:1 --iterations 1 2>&1; "
                                       "echo rc=$?");
   CHECK_THAT(bad, Catch::Contains("cannot connect") && Catch::Contains("rc=2"));
+}
+
+TEST_CASE("ply-trace follows a causal chain of 200,000 messages both ways and filters one trace of it",
+          "[trace]") {
+  // A generated trace: a timer starts a ping-pong between two actors, each message sent while
+  // handling the one before, then an unrelated message.
+  constexpr uint64_t depth = 200000;
+  auto file = tmp("deep.jsonl");
+  {
+    std::ofstream out{file};
+    out << R"({"id":0,"t":0,"node":"deep:1","ev":"meta","schema":1,"pid":1,"start_unix_ns":0})"
+        << "\n"
+        << R"({"id":1,"t":1,"node":"deep:1","ev":"spawn","actor":7,"type":"ping","parent":0})"
+        << "\n"
+        << R"({"id":2,"t":2,"node":"deep:1","ev":"spawn","actor":8,"type":"pong","parent":7})"
+        << "\n"
+        << R"({"id":3,"t":3,"node":"deep:1","ev":"timer"})" << "\n";
+    for (uint64_t i = 4; i < 4 + depth; ++i)
+      out << R"({"id":)" << i << R"(,"t":)" << i * 10 << R"(,"node":"deep:1","ev":"recv","actor":)"
+          << (i % 2 == 0 ? 7 : 8) << R"(,"from":)" << (i % 2 == 0 ? 8 : 7)
+          << R"(,"msg":"ball","size":8,"cause":)" << i - 1
+          << R"(,"sent_ns":1,"wait_ns":1,"handler_ns":1})" << "\n";
+    out << R"({"id":)" << 4 + depth << R"(,"t":)" << (4 + depth) * 10
+        << R"(,"node":"deep:1","ev":"recv","actor":7,"from":0,"msg":"other","size":1,"cause":0})"
+        << "\n";
+  }
+  auto last = std::to_string(3 + depth);
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  // From the timer forward: every message of the chain, once each.
+  auto forward = shell(bin("ply-trace") + " follow " + file + " 3", 120);
+  CHECK_THAT(forward, Catch::StartsWith("trace deep:1#3\n"));
+  CHECK(count(forward, "  recv  ") == depth);
+  CHECK_THAT(forward, Catch::Contains("deep:1#" + last + "  recv  pong#8  ball  from ping#7"));
+  // From the last message back: its trace is the timer's, shown up to 1,000 causes back.
+  auto backward = shell(bin("ply-trace") + " follow " + file + " " + last, 120);
+  CHECK_THAT(backward, Catch::StartsWith("trace deep:1#3\ncaused by:\n"));
+  CHECK(count(backward, "  recv  ") == 1001);
+  // One trace, all of it: the chain and its timer, not the unrelated message.
+  auto one = shell(bin("ply-trace") + " filter --trace 'deep:1#3' " + file, 120);
+  CHECK(count(one, "\"trace\":\"deep:1#3\"") == depth + 1);
+  CHECK_THAT(one, !Catch::Contains("\"msg\":\"other\""));
+  CHECK_THAT(shell(bin("ply-trace") + " actors " + file), Catch::Contains("    ping#7\n      pong#8\n"));
+  shell("rm -f " + file);
 }

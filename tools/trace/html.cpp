@@ -1,6 +1,8 @@
 // ply-trace html: one self-contained page (no network access) with a zoomable timeline per actor,
 // flow arrows from send to receive, and a sequence diagram.
+#include <climits>
 #include <map>
+#include <ostream>
 #include <string>
 
 #include "trace_file.hpp"
@@ -51,12 +53,16 @@ constexpr const char* page_tail = R"HTML(</script>
   };
   document.getElementById('summary').textContent =
     data.actors.length + ' actors, ' + data.slices.length + ' handled messages, ' +
-    data.nodes.length + ' node(s), ' + (data.span / 1e6).toFixed(3) + ' ms';
+    data.nodes.length + ' node(s), ' + ((data.span - data.start) / 1e6).toFixed(3) + ' ms' +
+    (data.total > data.slices.length
+       ? ' (the first ' + data.slices.length + ' of ' + data.total + ' messages: ' +
+         'ply-trace html --since/--until/--limit show others)'
+       : '');
 
   // -- timeline --
   const rowH = 18, labelW = 260, box = document.getElementById('timeline');
   const width = Math.max(box.clientWidth, 800);
-  let scale = (width - labelW - 20) / Math.max(data.span, 1), offset = 0;
+  let scale = (width - labelW - 20) / Math.max(data.span - data.start, 1), offset = data.start;
   const svg = el('svg', { width: width, height: data.actors.length * rowH + 20 }, box);
   defs(svg);
   data.actors.forEach((a, i) => {
@@ -124,36 +130,11 @@ constexpr const char* page_tail = R"HTML(</script>
 
 } // namespace
 
-/// Writes the page for `t` into `out`.
-int html_page(const ply_trace::trace& t, std::string& out) {
-  using namespace ply_trace;
-  std::map<actor_key, size_t> index;
-  nlohmann::json actors = nlohmann::json::array();
-  auto actor = [&](const std::string& node, uint64_t id) {
-    auto [i, added] = index.emplace(actor_key{node, id}, index.size());
-    if (added)
-      actors.push_back({{"label", (id == 0 ? std::string{"reactor"}
-                                           : t.type_of({node, id}) + "#" + std::to_string(id)) +
-                                    " @" + node},
-                        {"node", node}});
-    return i->second;
-  };
-  nlohmann::json slices = nlohmann::json::array();
-  nlohmann::json flows = nlohmann::json::array();
-  int64_t span = 0;
-  for (auto& e : t.events) {
-    span = std::max(span, e.t);
-    if (e.ev != "recv")
-      continue;
-    auto to = actor(e.node, e.num("actor"));
-    slices.push_back({to, e.t, e.num("handler_ns"), e.str("msg")});
-    auto from = actor(e.str_or("from_node", e.node), e.num("from"));
-    flows.push_back({from, e.t - static_cast<int64_t>(e.num("wait_ns")), to, e.t, e.str("msg")});
-  }
-  nlohmann::json data = {{"actors", actors}, {"slices", slices}, {"flows", flows},
-                         {"nodes", t.nodes}, {"span", span}};
-  // "</" cannot appear inside the script element.
-  auto json = data.dump();
+namespace {
+
+/// `j` as JSON text that can stand inside a script element ("</" cannot).
+std::string script_safe(const nlohmann::json& j) {
+  auto json = j.dump();
   std::string safe;
   safe.reserve(json.size());
   for (size_t i = 0; i < json.size(); ++i) {
@@ -162,6 +143,55 @@ int html_page(const ply_trace::trace& t, std::string& out) {
     else
       safe += json[i];
   }
-  out = std::string{page_head} + safe + page_tail;
-  return 0;
+  return safe;
+}
+
+} // namespace
+
+/// Writes the page for the messages of `t` handled between `since` and `until` (seconds; until
+/// < 0: the end), at most `limit` of them, into `out`. Written as it goes, so that the page of a
+/// large trace needs little memory; the page says how many messages it left out.
+void html_page(const ply_trace::trace& t, std::ostream& out, double since, double until,
+               size_t limit) {
+  using namespace ply_trace;
+  std::map<actor_key, size_t> index;
+  nlohmann::json actors = nlohmann::json::array();
+  auto actor = [&](uint32_t node, uint64_t id) {
+    auto [i, added] = index.emplace(actor_key{node, id}, index.size());
+    if (added)
+      actors.push_back({{"label", (id == 0 ? std::string{"reactor"}
+                                           : t.type_of({node, id}) + "#" + std::to_string(id)) +
+                                    " @" + t.nodes[node]},
+                        {"node", t.nodes[node]}});
+    return i->second;
+  };
+  auto recv = t.name_index("recv");
+  int64_t start = INT64_MAX, span = 0;
+  size_t shown = 0, total = 0;
+  std::string flows;
+  out << page_head << R"({"slices":[)";
+  for (auto& e : t.events) {
+    double secs = static_cast<double>(e.t) / 1e9;
+    if (secs < since || (until >= 0 && secs > until))
+      continue;
+    if (total <= limit) {
+      start = std::min(start, e.t);
+      span = std::max(span, e.t);
+    }
+    if (e.kind != recv || ++total > limit)
+      continue;
+    auto to = actor(e.node, e.num(field::actor));
+    auto from = actor(e.from_node, e.num(field::from));
+    out << (shown++ == 0 ? "" : ",")
+        << script_safe({to, e.t, e.num(field::handler_ns), t.msg(e)});
+    flows += (flows.empty() ? "" : ",") +
+             script_safe({from, e.t - static_cast<int64_t>(e.num(field::wait_ns)), to, e.t,
+                          t.msg(e)});
+  }
+  nlohmann::json nodes = nlohmann::json::array();
+  for (auto n : t.recorded)
+    nodes.push_back(t.nodes[n]);
+  out << R"(],"flows":[)" << flows << R"(],"actors":)" << script_safe(actors)
+      << R"(,"nodes":)" << script_safe(nodes) << R"(,"start":)" << (start == INT64_MAX ? 0 : start) << R"(,"span":)" << span << R"(,"total":)" << total
+      << "}" << page_tail;
 }

@@ -1,11 +1,13 @@
 // ply-trace: reads the traces that ply programs record (--trace FILE) and shows what the actors did.
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -28,31 +30,38 @@ std::string fmt_us(double ns) {
   return buf;
 }
 
-std::string actor_label(const trace& t, const std::string& node, uint64_t id) {
+std::string actor_label(const trace& t, uint32_t node, uint64_t id) {
   auto label = t.type_of({node, id}) + "#" + std::to_string(id);
-  if (t.nodes.size() > 1)
-    label += "@" + node;
+  if (t.recorded.size() > 1)
+    label += "@" + t.nodes[node];
   return label;
 }
 
-/// One line describing an event, for follow and filter.
+/// A string field of a record as JSON, or "" when it is missing or not a string.
+std::string text(const nlohmann::json& j, const char* key) {
+  auto i = j.find(key);
+  return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
+}
+
+/// One line describing an event, for follow.
 std::string describe(const trace& t, const event& e) {
-  std::string out = fmt_time(e.t) + "  " + e.node + "#" + std::to_string(e.id) + "  " + e.ev;
-  if (e.j.contains("actor"))
-    out += "  " + actor_label(t, e.node, e.num("actor"));
-  if (e.ev == "recv") {
-    out += "  " + e.str("msg");
-    if (e.num("from") != 0)
-      out += "  from " + actor_label(t, e.str_or("from_node", e.node), e.num("from"));
+  auto j = t.to_json(e);
+  std::string out = fmt_time(e.t) + "  " + t.name_of(e) + "  " + t.kind(e);
+  if (e.has(field::actor))
+    out += "  " + actor_label(t, e.node, e.num(field::actor));
+  if (t.kind(e) == "recv") {
+    out += "  " + text(j, "msg");
+    if (e.num(field::from) != 0)
+      out += "  from " + actor_label(t, e.from_node, e.num(field::from));
   }
-  if (e.j.contains("conn"))
-    out += "  conn " + std::to_string(e.num("conn"));
-  if (e.j.contains("n"))
-    out += "  " + std::to_string(e.num("n")) + " bytes";
+  if (e.has(field::conn))
+    out += "  conn " + std::to_string(e.num(field::conn));
+  if (e.has(field::n))
+    out += "  " + std::to_string(e.num(field::n)) + " bytes";
   for (auto key : {"state", "reason", "peer", "what", "type", "count"})
-    if (e.j.contains(key) && !(e.ev == "spawn" && std::string{key} == "type"))
+    if (j.contains(key) && !(t.kind(e) == "spawn" && std::string{key} == "type"))
       out += std::string{"  "} + key + "=" +
-             (e.j[key].is_string() ? e.j[key].get<std::string>() : e.j[key].dump());
+             (j[key].is_string() ? j[key].get<std::string>() : j[key].dump());
   return out;
 }
 
@@ -94,34 +103,38 @@ int cmd_summary(const trace& t) {
   auto touch = [&](const actor_key& a) -> std::pair<actor_stats&, actor_stats&> {
     return {per_actor[a], per_type[t.type_of(a)]};
   };
+  auto recv = t.name_index("recv"), bytes_in = t.name_index("bytes_in"),
+       bytes_out = t.name_index("bytes_out"), exit = t.name_index("exit"),
+       deferred = t.name_index("deferred"), dropped_kind = t.name_index("dropped");
   for (auto& e : t.events) {
-    if (e.ev == "recv") {
-      auto [a, ty] = touch({e.node, e.num("actor")});
+    if (e.kind == recv) {
+      auto [a, ty] = touch({e.node, e.num(field::actor)});
       for (auto* s : {&a, &ty}) {
         ++s->in;
-        s->handler.add(static_cast<double>(e.num("handler_ns")));
-        if (e.j.contains("wait_ns"))
-          s->wait.add(static_cast<double>(e.num("wait_ns")));
+        s->handler.add(static_cast<double>(e.num(field::handler_ns)));
+        if (e.has(field::wait_ns))
+          s->wait.add(static_cast<double>(e.num(field::wait_ns)));
       }
-      if (e.num("from") != 0) {
-        auto [sa, sty] = touch({e.str_or("from_node", e.node), e.num("from")});
+      if (e.num(field::from) != 0) {
+        auto [sa, sty] = touch({e.from_node, e.num(field::from)});
         ++sa.out;
         ++sty.out;
       }
-    } else if (e.ev == "bytes_in" || e.ev == "bytes_out") {
-      auto [a, ty] = touch({e.node, e.num("actor")});
-      auto n = e.num("n");
-      (e.ev == "bytes_in" ? a.bytes_in : a.bytes_out) += n;
-      (e.ev == "bytes_in" ? ty.bytes_in : ty.bytes_out) += n;
-    } else if (e.ev == "exit") {
-      auto [a, ty] = touch({e.node, e.num("actor")});
-      ++a.exits[e.str("reason")];
-      ++ty.exits[e.str("reason")];
-    } else if (e.ev == "deferred" && e.str("state") == "unhandled") {
+    } else if (e.kind == bytes_in || e.kind == bytes_out) {
+      auto [a, ty] = touch({e.node, e.num(field::actor)});
+      auto n = e.num(field::n);
+      (e.kind == bytes_in ? a.bytes_in : a.bytes_out) += n;
+      (e.kind == bytes_in ? ty.bytes_in : ty.bytes_out) += n;
+    } else if (e.kind == exit) {
+      auto [a, ty] = touch({e.node, e.num(field::actor)});
+      auto reason = t.str(e, "reason");
+      ++a.exits[reason];
+      ++ty.exits[reason];
+    } else if (e.kind == deferred && t.str(e, "state") == "unhandled") {
       ++unhandled;
-      unhandled_what.push_back(e.node + ": " + e.str("what"));
-    } else if (e.ev == "dropped") {
-      dropped += e.num("count");
+      unhandled_what.push_back(t.nodes[e.node] + ": " + t.str(e, "what"));
+    } else if (e.kind == dropped_kind) {
+      dropped += e.num(field::count);
     }
   }
   auto row = [](const std::string& name, actor_stats& s) {
@@ -133,7 +146,7 @@ int cmd_summary(const trace& t) {
                 static_cast<unsigned long long>(s.bytes_out), s.wait.summary().c_str(),
                 s.handler.summary().c_str(), exits.c_str());
   };
-  std::printf("%zu events from %zu node(s)%s\n\n", t.events.size(), t.nodes.size(),
+  std::printf("%zu events from %zu node(s)%s\n\n", t.events.size(), t.recorded.size(),
               dropped > 0 ? (", " + std::to_string(dropped) + " dropped by the recorder").c_str()
                           : "");
   std::printf("%-36s %8s %8s %10s %10s %22s %22s  %s\n", "per actor type", "msgs in", "msgs out",
@@ -142,8 +155,15 @@ int cmd_summary(const trace& t) {
   for (auto& [type, s] : per_type)
     row(type, s);
   std::printf("\n%-36s\n", "per actor");
-  for (auto& [a, s] : per_actor)
-    row(actor_label(t, a.first, a.second), s);
+  // By node name, then actor id.
+  std::vector<std::pair<const actor_key, actor_stats>*> actors;
+  for (auto& entry : per_actor)
+    actors.push_back(&entry);
+  std::stable_sort(actors.begin(), actors.end(), [&](auto* a, auto* b) {
+    return t.nodes[a->first.first] < t.nodes[b->first.first];
+  });
+  for (auto* a : actors)
+    row(actor_label(t, a->first.first, a->first.second), a->second);
   std::printf("\nunhandled failures: %zu\n", unhandled);
   for (auto& w : unhandled_what)
     std::printf("  %s\n", w.c_str());
@@ -151,19 +171,26 @@ int cmd_summary(const trace& t) {
 }
 
 int cmd_actors(const trace& t) {
-  for (auto& node : t.nodes) {
-    std::printf("node %s\n  reactor\n", node.c_str());
+  for (auto node : t.recorded) {
+    std::printf("node %s\n  reactor\n", t.nodes[node].c_str());
     std::map<uint64_t, std::vector<uint64_t>> children;
     for (auto& [a, parent] : t.parents)
-      if (a.first == node)
+      if (a.first == node && a.second != parent)
         children[parent].push_back(a.second);
-    std::function<void(uint64_t, int)> walk = [&](uint64_t id, int depth) {
-      for (auto child : children[id]) {
-        std::printf("%*s%s\n", depth * 2, "", actor_label(t, node, child).c_str());
-        walk(child, depth + 1);
-      }
+    // Depth first with a stack of its own: a tree of any depth, no recursion.
+    std::vector<std::pair<uint64_t, int>> stack;
+    auto push_children = [&](uint64_t id, int depth) {
+      auto& list = children[id];
+      for (auto i = list.rbegin(); i != list.rend(); ++i)
+        stack.emplace_back(*i, depth);
     };
-    walk(0, 2);
+    push_children(0, 2);
+    while (!stack.empty()) {
+      auto [id, depth] = stack.back();
+      stack.pop_back();
+      std::printf("%*s%s\n", depth * 2, "", actor_label(t, node, id).c_str());
+      push_children(id, depth + 1);
+    }
   }
   return 0;
 }
@@ -171,33 +198,36 @@ int cmd_actors(const trace& t) {
 int cmd_filter(const trace& t, const std::vector<uint64_t>& actors, const std::string& type,
                const std::vector<uint64_t>& conns, double since, double until,
                const std::string& trace_id) {
-  event_key root;
-  if (!trace_id.empty() && !parse_event_key(t, trace_id, root)) {
+  event_key root_key;
+  if (!trace_id.empty() && !parse_event_key(t, trace_id, root_key)) {
     std::cerr << "ply-trace: '" << trace_id << "' is not a trace id (NODE#ID)\n";
     return 2;
   }
+  const event* root = trace_id.empty() ? nullptr : t.find(root_key);
+  if (!trace_id.empty() && root == nullptr)
+    return 0;  // no such event: no event of its trace
   auto roots = t.all_roots();
   for (size_t i = 0; i < t.events.size(); ++i) {
     auto& e = t.events[i];
-    if (!trace_id.empty() && roots[i] != root)
+    if (root != nullptr && roots[i] != t.index_of(*root))
       continue;
     double secs = static_cast<double>(e.t) / 1e9;
     if (secs < since || (until >= 0 && secs > until))
       continue;
     if (!actors.empty()) {
-      auto a = e.num("actor"), f = e.num("from");
+      auto a = e.num(field::actor), f = e.num(field::from);
       if (std::find(actors.begin(), actors.end(), a) == actors.end() &&
           std::find(actors.begin(), actors.end(), f) == actors.end())
         continue;
     }
-    if (!type.empty() && e.ev != type && e.str("msg") != type &&
-        t.type_of({e.node, e.num("actor")}) != type)
+    if (!type.empty() && t.kind(e) != type && t.msg(e) != type &&
+        t.type_of({e.node, e.num(field::actor)}) != type)
       continue;
-    if (!conns.empty() && std::find(conns.begin(), conns.end(), e.num("conn")) == conns.end())
+    if (!conns.empty() &&
+        std::find(conns.begin(), conns.end(), e.num(field::conn)) == conns.end())
       continue;
-    auto j = e.j;
-    j["t"] = e.t;
-    j["trace"] = roots[i].first + "#" + std::to_string(roots[i].second);
+    auto j = t.to_json(e);
+    j["trace"] = t.name_of(t.events[roots[i]]);
     std::printf("%s\n", j.dump().c_str());
   }
   return 0;
@@ -217,128 +247,157 @@ int cmd_follow(const trace& t, const std::string& which) {
   std::vector<const event*> before;
   for (auto* c = t.cause_of(*e); c != nullptr && before.size() < 1000; c = t.cause_of(*c))
     before.push_back(c);
-  auto root = t.root_of(*e);
-  std::printf("trace %s#%llu\ncaused by:\n", root.first.c_str(),
-              static_cast<unsigned long long>(root.second));
+  std::printf("trace %s\ncaused by:\n", t.name_of(t.root_of(*e)).c_str());
   for (auto i = before.rbegin(); i != before.rend(); ++i)
     std::printf("  %s\n", describe(t, **i).c_str());
   std::printf("event:\n  %s\nled to:\n", describe(t, *e).c_str());
   // Depth first, with a stack of its own: a chain of any depth (a long-lived connection's every
   // read) is shown without recursion.
-  std::set<event_key> seen;
+  std::vector<bool> seen(t.events.size());
   std::vector<std::pair<const event*, int>> stack{{e, 1}};
   while (!stack.empty()) {
     auto [x, depth] = stack.back();
     stack.pop_back();
     auto next = t.effects_of(*x);
     for (auto i = next.rbegin(); i != next.rend(); ++i)
-      if (seen.insert((*i)->key()).second)
+      if (!seen[t.index_of(**i)]) {
+        seen[t.index_of(**i)] = true;
         stack.emplace_back(*i, depth + 1);
-    if (x != e)
+      }
+    // Indented by depth, up to a limit: past it a long chain would print mostly spaces.
+    constexpr int max_indent = 40;
+    if (x != e && depth - 1 <= max_indent)
       std::printf("%*s%s\n", (depth - 1) * 2, "", describe(t, *x).c_str());
+    else if (x != e)
+      std::printf("%*s[depth %d] %s\n", max_indent * 2, "", depth - 1, describe(t, *x).c_str());
   }
   return 0;
 }
 
-/// Send/receive pairs, in time order: what a sequence diagram shows.
-struct arrow {
-  const event* recv;
-  std::string from, to;
-};
-
-std::vector<arrow> arrows(const trace& t, const std::vector<uint64_t>& actors) {
-  std::vector<arrow> out;
+/// Calls `f(recv, from, to)` for each message (a `recv` event) to or from `actors` (all when
+/// empty), in time order: what a sequence diagram shows.
+template <class F>
+void for_each_arrow(const trace& t, const std::vector<uint64_t>& actors, F f) {
+  auto recv = t.name_index("recv");
   for (auto& e : t.events) {
-    if (e.ev != "recv")
+    if (e.kind != recv)
       continue;
-    auto from_node = e.str_or("from_node", e.node);
-    auto from = e.num("from"), to = e.num("actor");
+    auto from = e.num(field::from), to = e.num(field::actor);
     if (!actors.empty() && std::find(actors.begin(), actors.end(), from) == actors.end() &&
         std::find(actors.begin(), actors.end(), to) == actors.end())
       continue;
-    out.push_back({&e, from == 0 ? "reactor@" + e.node : actor_label(t, from_node, from),
-                   actor_label(t, e.node, to)});
+    f(e, from == 0 ? "reactor@" + t.nodes[e.node] : actor_label(t, e.from_node, from),
+      actor_label(t, e.node, to));
   }
-  return out;
 }
 
 int cmd_sequence(const trace& t, const std::vector<uint64_t>& actors, bool mermaid) {
-  auto list = arrows(t, actors);
   if (mermaid) {
+    // Participants first (Mermaid names them before the arrows), then the arrows.
     std::printf("sequenceDiagram\n");
-    std::vector<std::string> participants;
-    for (auto& a : list)
-      for (auto* p : {&a.from, &a.to})
-        if (std::find(participants.begin(), participants.end(), *p) == participants.end())
-          participants.push_back(*p);
-    for (size_t i = 0; i < participants.size(); ++i)
-      std::printf("  participant P%zu as %s\n", i, participants[i].c_str());
+    std::unordered_map<std::string, size_t> participants;
     auto index = [&](const std::string& p) {
-      return std::find(participants.begin(), participants.end(), p) - participants.begin();
+      auto [i, added] = participants.emplace(p, participants.size());
+      if (added)
+        std::printf("  participant P%zu as %s\n", i->second, p.c_str());
+      return i->second;
     };
-    for (auto& a : list)
-      std::printf("  P%td->>P%td: %s\n", index(a.from), index(a.to), a.recv->str("msg").c_str());
+    for_each_arrow(t, actors, [&](const event&, const std::string& from, const std::string& to) {
+      index(from);
+      index(to);
+    });
+    for_each_arrow(t, actors, [&](const event& e, const std::string& from, const std::string& to) {
+      std::printf("  P%zu->>P%zu: %s\n", index(from), index(to), t.msg(e).c_str());
+    });
     return 0;
   }
-  for (auto& a : list)
-    std::printf("%s  %s -> %s  %s  (waited %s us, handled in %s us)\n",
-                fmt_time(a.recv->t).c_str(), a.from.c_str(), a.to.c_str(),
-                a.recv->str("msg").c_str(),
-                fmt_us(static_cast<double>(a.recv->num("wait_ns"))).c_str(),
-                fmt_us(static_cast<double>(a.recv->num("handler_ns"))).c_str());
+  for_each_arrow(t, actors, [&](const event& e, const std::string& from, const std::string& to) {
+    std::printf("%s  %s -> %s  %s  (waited %s us, handled in %s us)\n", fmt_time(e.t).c_str(),
+                from.c_str(), to.c_str(), t.msg(e).c_str(),
+                fmt_us(static_cast<double>(e.num(field::wait_ns))).c_str(),
+                fmt_us(static_cast<double>(e.num(field::handler_ns))).c_str());
+  });
   return 0;
 }
 
 /// Chrome Trace Event JSON: a process per node, a thread per actor, a slice per handled message,
-/// flow arrows from send to receive.
-nlohmann::json chrome_json(const trace& t) {
-  nlohmann::json events = nlohmann::json::array();
-  std::map<std::string, int> pid;
-  for (auto& n : t.nodes) {
-    pid[n] = static_cast<int>(pid.size()) + 1;
-    events.push_back({{"ph", "M"}, {"name", "process_name"}, {"pid", pid[n]},
-                      {"args", {{"name", "node " + n}}}});
+/// flow arrows from send to receive. Written as it goes: a million events need no more memory
+/// than the trace itself.
+void write_chrome(const trace& t, std::ostream& out) {
+  bool first = true;
+  auto put = [&](const nlohmann::json& j) {
+    out << (first ? "" : ",") << j.dump();
+    first = false;
+  };
+  out << R"({"displayTimeUnit":"ns","traceEvents":[)";
+  std::vector<int> pid(t.nodes.size(), 0);
+  for (size_t i = 0; i < t.recorded.size(); ++i) {
+    auto n = t.recorded[i];
+    pid[n] = static_cast<int>(i) + 1;
+    put({{"ph", "M"}, {"name", "process_name"}, {"pid", pid[n]},
+         {"args", {{"name", "node " + t.nodes[n]}}}});
   }
   std::set<actor_key> named;
-  auto thread_name = [&](const std::string& node, uint64_t actor) {
+  auto thread_name = [&](uint32_t node, uint64_t actor) {
     if (named.insert({node, actor}).second)
-      events.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid[node]},
-                        {"tid", actor}, {"args", {{"name", actor_label(t, node, actor)}}}});
+      put({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid[node]}, {"tid", actor},
+           {"args", {{"name", actor_label(t, node, actor)}}}});
   };
   auto us = [](int64_t ns) { return static_cast<double>(ns) / 1e3; };
+  auto recv = t.name_index("recv"), meta = t.name_index("meta");
+  // Message names as JSON strings, and "" last for a message without one.
+  std::vector<std::string> names;
+  for (auto& n : t.names)
+    names.push_back(nlohmann::json(n).dump());
+  names.push_back("\"\"");
+  // The shortest text that reads back as the same double.
+  auto number = [](double v) {
+    char buf[64];
+    auto end = std::to_chars(buf, buf + sizeof(buf), v).ptr;
+    return std::string(buf, end);
+  };
   for (auto& e : t.events) {
     auto p = pid[e.node];
-    if (e.ev == "recv") {
-      auto actor = e.num("actor");
+    auto actor = e.num(field::actor);
+    if (e.kind == recv) {
+      // A million of these: written by hand, not through a JSON object each.
       thread_name(e.node, actor);
-      events.push_back({{"ph", "X"}, {"name", e.str("msg")}, {"pid", p}, {"tid", actor},
-                        {"ts", us(e.t)}, {"dur", std::max(0.001, us(e.num("handler_ns")))},
-                        {"args", {{"event", e.id}, {"wait_us", us(e.num("wait_ns"))}}}});
+      auto name = names[e.msg == UINT32_MAX ? names.size() - 1 : e.msg];
+      auto wait = static_cast<int64_t>(e.num(field::wait_ns));
+      out << (first ? "" : ",") << R"({"args":{"event":)" << e.id << R"(,"wait_us":)"
+          << number(us(wait)) << R"(},"dur":)"
+          << number(std::max(0.001, us(static_cast<int64_t>(e.num(field::handler_ns)))))
+          << R"(,"name":)" << name << R"(,"ph":"X","pid":)" << p << R"(,"tid":)" << actor
+          << R"(,"ts":)" << number(us(e.t)) << "}";
+      first = false;
       // A flow arrow from the sender's track, when it was sent, to this slice.
-      if (e.j.contains("sent_ns")) {
-        auto from_node = e.str_or("from_node", e.node);
-        auto from = e.num("from");
-        thread_name(from_node, from);
-        auto flow = e.node + "#" + std::to_string(e.id);
-        events.push_back({{"ph", "s"}, {"name", "message"}, {"cat", "message"}, {"id", flow},
-                          {"pid", pid[from_node]}, {"tid", from},
-                          {"ts", us(e.t - static_cast<int64_t>(e.num("wait_ns")))}});
-        events.push_back({{"ph", "f"}, {"bp", "e"}, {"name", "message"}, {"cat", "message"},
-                          {"id", flow}, {"pid", p}, {"tid", actor}, {"ts", us(e.t)}});
+      if (e.has(field::sent_ns)) {
+        auto from = e.num(field::from);
+        thread_name(e.from_node, from);
+        auto flow = nlohmann::json(t.name_of(e)).dump();
+        out << R"(,{"cat":"message","id":)" << flow << R"(,"name":"message","ph":"s","pid":)"
+            << pid[e.from_node] << R"(,"tid":)" << from << R"(,"ts":)"
+            << number(us(e.t - wait)) << "}";
+        out << R"(,{"bp":"e","cat":"message","id":)" << flow
+            << R"(,"name":"message","ph":"f","pid":)" << p << R"(,"tid":)" << actor
+            << R"(,"ts":)" << number(us(e.t)) << "}";
       }
-    } else if (e.ev != "meta") {
-      auto actor = e.num("actor");
+    } else if (e.kind != meta) {
       thread_name(e.node, actor);
-      events.push_back({{"ph", "i"}, {"s", "t"}, {"name", e.ev}, {"pid", p}, {"tid", actor},
-                        {"ts", us(e.t)}, {"args", e.j}});
+      put({{"ph", "i"}, {"s", "t"}, {"name", t.kind(e)}, {"pid", p}, {"tid", actor},
+           {"ts", us(e.t)}, {"args", t.to_json(e)}});
     }
   }
-  return {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
+  out << "]}";
 }
 
-bool write_file(const std::string& path, const std::string& text) {
+/// Writes `path` with `write(stream)`; false (with a message) when it could not be written.
+template <class F>
+bool write_file(const std::string& path, F write) {
   std::ofstream out{path};
-  out << text;
+  if (out)
+    write(out);
+  out.close();
   if (!out) {
     std::cerr << "ply-trace: cannot write " << path << "\n";
     return false;
@@ -348,7 +407,8 @@ bool write_file(const std::string& path, const std::string& text) {
 
 } // namespace
 
-int html_page(const ply_trace::trace& t, std::string& out);
+void html_page(const ply_trace::trace& t, std::ostream& out, double since, double until,
+               size_t limit);
 int run_top(const std::string& endpoint, double interval, size_t iterations, bool clear,
             size_t rows);
 
@@ -400,6 +460,14 @@ int main(int argc, char** argv) {
   auto* html = app.add_subcommand("html", "One self-contained HTML page: timeline and sequence");
   add_files(html);
   html->add_option("-o,--output", out_path, "Output file")->required();
+  size_t limit = 20000;
+  html->add_option("--since", since, "Seconds from the start of the timeline");
+  html->add_option("--until", until, "Seconds from the start of the timeline");
+  html->add_option("--limit", limit,
+                   "At most this many handled messages on the page (a browser draws some "
+                   "tens of thousands; the page says how many it left out)")
+    ->capture_default_str()
+    ->check(CLI::PositiveNumber);
   auto* top = app.add_subcommand("top", "Live view of a running ply process (plyd --control)");
   std::string connect;
   double interval = 1.0;
@@ -448,11 +516,13 @@ int main(int argc, char** argv) {
   if (sequence->parsed())
     return cmd_sequence(t, actors, mermaid);
   if (chrome->parsed())
-    return write_file(out_path, chrome_json(t).dump()) ? 0 : 2;
+    return write_file(out_path, [&](std::ostream& out) { write_chrome(t, out); }) ? 0 : 2;
   if (html->parsed()) {
-    std::string page;
-    html_page(t, page);
-    return write_file(out_path, page) ? 0 : 2;
+    return write_file(out_path, [&](std::ostream& out) {
+             html_page(t, out, since, until, limit);
+           })
+             ? 0
+             : 2;
   }
   return 2;
 }
