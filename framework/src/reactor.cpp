@@ -782,7 +782,18 @@ reactor::reactor(caf::actor_system& sys) : reactor(sys, options{}) {
 
 reactor::reactor(caf::actor_system& sys, options opts)
   : impl_(std::make_unique<impl>(*this, sys, opts)) {
-  // nop
+  auto& d = *impl_;
+  if (d.opts.handle_signals) {
+    // Caught from now on, not from `run`: a SIGTERM sent as soon as a program said it listens
+    // waits for the loop and stops it gracefully, instead of killing the process.
+    d.signals.emplace(d.main_thread().ioc, SIGINT, SIGTERM);
+    d.signals->async_wait([&d](const boost::system::error_code& ec, int sig) {
+      if (ec)
+        return;
+      spdlog::info("received {}, stopping gracefully", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      d.begin_stop(0);
+    });
+  }
 }
 
 reactor::~reactor() = default;
@@ -914,15 +925,6 @@ int reactor::run() {
     spdlog::debug("setup failed, not starting");
     d.exit_code = 2;
     d.begin_stop(2);
-  }
-  if (d.opts.handle_signals) {
-    d.signals.emplace(main.ioc, SIGINT, SIGTERM);
-    d.signals->async_wait([&d](const boost::system::error_code& ec, int sig) {
-      if (ec)
-        return;
-      spdlog::info("received {}, stopping gracefully", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      d.begin_stop(0);
-    });
   }
   {
     std::lock_guard<std::mutex> guard{d.mtx};

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <fstream>
 #include <iostream>
 
 #include <caf/actor_system.hpp>
@@ -13,30 +14,46 @@
 #include "ply/error.hpp"
 #include "ply/log.hpp"
 #include "ply/reactor.hpp"
+#include "ply/run_options.hpp"
+#include "ply/service.hpp"
 #include "ply/trace.hpp"
 
 namespace ply {
 
-command_line::command_line(std::string name, std::string description)
-  : app_(std::move(description), std::move(name)) {
-  app_.add_option("--log-level", log_level,
-                  "Log level: trace, debug, info, warn, error, critical or off")
-    ->capture_default_str();
-  app_.add_option("--reactor-threads", reactor_threads, "Number of reactor threads")
-    ->capture_default_str()
-    ->check(CLI::Range(1, 64));
-  app_.add_option("--max-connections", max_connections,
-                  "Connections open at once; more are accepted and closed at once (0: as many as "
-                  "the open-file limit allows)")
-    ->capture_default_str();
-  app_.add_option("--max-output", max_output,
-                  "Bytes that may wait for a client that does not read before it is cut off (0: "
-                  "no limit)")
-    ->capture_default_str();
-  app_.add_option("--trace", trace_file,
-                  "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "
-                  "PLY_TRACE=FILE");
+namespace {
+
+/// Parses the command line and sets up logging; false (with the exit code in `code`) when the
+/// program should stop here: `--help`, or bad usage.
+bool parse(int argc, char** argv, command_line& cli, int& code) {
+  try {
+    cli.app().parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    code = cli.app().exit(e) == 0 ? 0 : 2;
+    return false;
+  }
+  if (!log::setup(cli.log_level)) {
+    std::cerr << "unknown log level '" << cli.log_level << "'\n";
+    code = 2;
+    return false;
+  }
+  return true;
 }
+
+/// What the common options say about running.
+run_options options_of(command_line& cli) {
+  run_options opts;
+  opts.reactor.threads = cli.reactor_threads;
+  opts.reactor.max_connections = cli.max_connections;
+  opts.reactor.output_limit = cli.max_output;
+  opts.configure = cli.caf_hooks;
+  opts.caf_config = cli.caf_config;
+  opts.trace_file = trace::path_from(cli.trace_file);
+  auto name = cli.app().get_name();
+  opts.trace_node = name.substr(name.find_last_of('/') + 1) + ":" + std::to_string(::getpid());
+  return opts;
+}
+
+} // namespace
 
 int run(int argc, char** argv, setup_function setup) {
   command_line cli{argc > 0 ? argv[0] : "ply", "A ply program."};
@@ -44,21 +61,45 @@ int run(int argc, char** argv, setup_function setup) {
 }
 
 int run(int argc, char** argv, command_line& cli, setup_function setup) {
+  int code = 0;
+  if (!parse(argc, argv, cli, code))
+    return code;
+  auto opts = options_of(cli);
+  opts.setup = std::move(setup);
+  return run(std::move(opts));
+}
+
+int run_application(int argc, char** argv, command_line& cli, services_function services,
+                    setup_function setup) {
+  int code = 0;
+  if (!parse(argc, argv, cli, code))
+    return code;
+  auto name = cli.app().get_name();
+  auto app = std::make_unique<application>(name.substr(name.find_last_of('/') + 1));
   try {
-    cli.app().parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    auto code = cli.app().exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  if (!log::setup(cli.log_level)) {
-    std::cerr << "unknown log level '" << cli.log_level << "'\n";
+    services(*app);
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
     return 2;
   }
-  auto trace_path = trace::path_from(cli.trace_file);
-  if (!trace_path.empty()) {
+  auto opts = options_of(cli);
+  opts.configure.insert(opts.configure.begin(),
+                        [&app](caf::actor_system_config& cfg) { app->configure(cfg); });
+  auto stop_timeout = opts.reactor.stop_timeout;
+  opts.setup = [&app, stop_timeout, setup = std::move(setup)](reactor& r) {
+    app->launch(r, stop_timeout);
+    if (setup)
+      setup(r);
+  };
+  // The services hold actors: they go while the actor system is still there.
+  opts.teardown = [&app] { app.reset(); };
+  return run(std::move(opts));
+}
+
+int run(run_options opts) {
+  if (!opts.trace_file.empty()) {
     std::string why;
-    auto node = cli.app().get_name() + ":" + std::to_string(::getpid());
-    if (!trace::start(trace_path, node.substr(node.find_last_of('/') + 1), &why)) {
+    if (!trace::start(opts.trace_file, opts.trace_node, &why)) {
       std::cerr << why << "\n";
       return 2;
     }
@@ -71,21 +112,34 @@ int run(int argc, char** argv, command_line& cli, setup_function setup) {
   // Idle CAF workers wait on a condition variable that every enqueue signals; waking them every
   // 10 ms (CAF's default) only steals time from the reactor threads.
   cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::seconds(1)});
-  caf::actor_system sys{cfg};
+  for (auto& hook : opts.configure)
+    hook(cfg);
+  if (!opts.caf_config.empty()) {
+    std::ifstream in{opts.caf_config};
+    auto err = in ? cfg.parse(caf::actor_system_config::string_list{}, in) : caf::error{};
+    if (!in || err) {
+      std::cerr << "cannot use CAF options from " << opts.caf_config << ": "
+                << (in ? to_string(err) : std::string{"cannot read it"}) << "\n";
+      trace::stop();
+      return 2;
+    }
+  }
   int rc = 0;
   {
-    reactor::options opts;
-    opts.threads = cli.reactor_threads;
-    opts.max_connections = cli.max_connections;
-    opts.output_limit = cli.max_output;
-    reactor r{sys, opts};
-    try {
-      setup(r);
-    } catch (const std::exception& e) {
-      spdlog::critical("{}", e.what());
-      r.stop(2);
+    caf::actor_system sys{cfg};
+    {
+      reactor r{sys, opts.reactor};
+      try {
+        if (opts.setup)
+          opts.setup(r);
+      } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        r.stop(2);
+      }
+      rc = r.run();
     }
-    rc = r.run();
+    if (opts.teardown)
+      opts.teardown();
   }
   trace::stop();
   spdlog::default_logger()->flush();

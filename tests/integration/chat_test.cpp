@@ -361,11 +361,14 @@ TEST_CASE("cluster faults: a dropped link, a frozen node (SIGSTOP) and a killed 
              "127.0.0.1:" + std::to_string(link.port())}};
   auto b_chat = b.port(1);
   REQUIRE(b_chat != 0);
+  // c joins once a and b are linked through the proxy: a then knows b when c's membership news
+  // arrives, and does not dial b directly (a second link that the proxy could not cut).
+  REQUIRE(wait_for_log(b, "rooms now shared with node", 1, 10s));
+  REQUIRE(wait_for_log(*a.proc, "rooms now shared with node", 1, 10s));
   node c{{"--join", a.join_arg()}};
   REQUIRE(c.chat != 0);
   REQUIRE(wait_for_log(*a.proc, "rooms now shared with node", 2, 10s));
   REQUIRE(wait_for_log(*c.proc, "rooms now shared with node", 1, 10s));
-  REQUIRE(wait_for_log(b, "rooms now shared with node", 1, 10s));
 
   // Whether all three users are in the /who of each of `users` within `tries` quarter seconds.
   auto all_online = [](int tries, std::vector<socket_client*> users) {

@@ -21,6 +21,7 @@
 
 #include <ply/plugin.hpp>
 #include <ply/reactor.hpp>
+#include <ply/run_options.hpp>
 #include <ply/trace.hpp>
 
 #include "builtin_plugins.hpp"
@@ -50,6 +51,7 @@ struct options {
   double stop_timeout = 5.0;
   std::string control;
   std::string trace;
+  std::string caf_config;
   bool version = false;
 };
 
@@ -212,6 +214,9 @@ int main(int argc, char** argv) {
   app.add_option("--trace", opts.trace,
                  "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "
                  "PLY_TRACE=FILE");
+  app.add_option("--caf-config", opts.caf_config,
+                 "CAF options from an INI file (for example [scheduler] max-threads=2)")
+    ->check(CLI::ExistingFile);
   app.require_subcommand(0, 1);
   std::map<std::string, ply::service_builder> builders;
   for (auto& p : reg.all()) {
@@ -313,25 +318,29 @@ int main(int argc, char** argv) {
     die(e.what());
   }
 
-  if (auto path = ply::trace::path_from(opts.trace); !path.empty()) {
-    std::string why;
-    if (!ply::trace::start(path, app_name + ":" + std::to_string(::getpid()), &why))
-      die(why);
-  }
-  caf::actor_system_config cfg;
-  cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::seconds(1)});
-  root->configure(cfg);
-  caf::actor_system sys{cfg};
-  int rc = 0;
-  {
-    ply::reactor::options ropts;
-    ropts.threads = opts.reactor_threads;
-    ropts.max_connections = opts.max_connections;
-    ropts.output_limit = opts.max_output;
-    ropts.stop_timeout = std::chrono::milliseconds(static_cast<long>(opts.stop_timeout * 1000));
-    ply::reactor r{sys, ropts};
+  auto stop_timeout = std::chrono::milliseconds(static_cast<long>(opts.stop_timeout * 1000));
+  ply::run_options run;
+  run.trace_file = ply::trace::path_from(opts.trace);
+  run.trace_node = app_name + ":" + std::to_string(::getpid());
+  run.reactor.threads = opts.reactor_threads;
+  run.reactor.max_connections = opts.max_connections;
+  run.reactor.output_limit = opts.max_output;
+  run.reactor.stop_timeout = stop_timeout;
+  run.configure.push_back([root](caf::actor_system_config& cfg) { root->configure(cfg); });
+  run.caf_config = opts.caf_config;
+  run.setup = [&](ply::reactor& r) {
+    // Before anything can say it is ready: a SIGHUP from then on reopens the log.
+    r.on_signal(SIGHUP, [opts] {
+      try {
+        setup_logging(opts);
+        spdlog::info("SIGHUP: log files reopened");
+      } catch (const std::exception& e) {
+        // The old sinks stay: a log that cannot be reopened is no reason to stop serving.
+        spdlog::warn("SIGHUP: cannot reopen the log ({}); logging on where it was", e.what());
+      }
+    });
     try {
-      root->launch(r, ropts.stop_timeout);
+      root->launch(r, stop_timeout);
       // Bound to its ports: now run as the configured user.
       // The log file is reopened on SIGHUP (logrotate): it must stay the new user's to open.
       std::vector<std::string> owned;
@@ -343,37 +352,35 @@ int main(int argc, char** argv) {
       control->application = app_name;
       for (auto& s : root->children())
         control->services[s->name()] = s->endpoints();
-      if (!opts.ready_file.empty()) {
-        nlohmann::json ready;
-        ready["application"] = app_name;
-        ready["pid"] = ::getpid();
-        ready["services"] = control->services;
-        std::ofstream out{opts.ready_file};
-        out << ready.dump() << "\n";
-        if (!out)
-          throw std::runtime_error("cannot write ready file " + opts.ready_file);
-      }
     } catch (const std::exception& e) {
       spdlog::default_logger()->flush();
       die(e.what());
     }
-    r.on_signal(SIGHUP, [opts] {
+    // Ready once the reactor runs: signals are handled and every service is up.
+    r.call_when_running([&] {
       try {
-        setup_logging(opts);
-        spdlog::info("SIGHUP: log files reopened");
+        if (!opts.ready_file.empty()) {
+          nlohmann::json ready;
+          ready["application"] = app_name;
+          ready["pid"] = ::getpid();
+          ready["services"] = control->services;
+          std::ofstream out{opts.ready_file};
+          out << ready.dump() << "\n";
+          if (!out)
+            throw std::runtime_error("cannot write ready file " + opts.ready_file);
+        }
       } catch (const std::exception& e) {
-        // The old sinks stay: a log that cannot be reopened is no reason to stop serving.
-        spdlog::warn("SIGHUP: cannot reopen the log ({}); logging on where it was", e.what());
+        spdlog::default_logger()->flush();
+        die(e.what());
       }
+      spdlog::info("plyd {} running '{}' (pid {})", version, app_name, ::getpid());
+      plyd::report_ready();
     });
-    spdlog::info("plyd {} running '{}' (pid {})", version, app_name, ::getpid());
-    plyd::report_ready();
-    rc = r.run();
-  }
+  };
   // The services hold actors (their factories): they go while the actor system is still there,
   // since an actor's last reference runs its cleanup, which uses the system.
-  application.reset();
-  ply::trace::stop();
+  run.teardown = [&application] { application.reset(); };
+  int rc = ply::run(std::move(run));
   spdlog::info("plyd stopped");
   spdlog::default_logger()->flush();
   return rc;

@@ -6,9 +6,14 @@ namespace ply {
 
 class reactor;
 class command_line;
+class application;
 
 /// The body of a ply program: sets up listeners, clients and timers on the reactor.
 using setup_function = std::function<void(reactor&)>;
+
+/// Adds a program's services (a cluster membership, servers, timers) to its application, once the
+/// command line is read.
+using services_function = std::function<void(application&)>;
 
 /// Runs a ply program: parses the common options (`--help`, `--reactor-threads`, `--log-level`),
 /// starts an actor system and a reactor, calls `setup`, and runs until the reactor stops. Returns
@@ -18,5 +23,12 @@ int run(int argc, char** argv, setup_function setup);
 
 /// Same, with program-specific options declared on `cli`.
 int run(int argc, char** argv, command_line& cli, setup_function setup);
+
+/// Runs a program made of services, as twistd runs an application: `services` adds them once the
+/// command line is read; the CAF modules they need (a cluster's middleman) are loaded before the
+/// actor system starts; they start in order, then `setup` runs (if given); on a graceful stop they
+/// stop in reverse order.
+int run_application(int argc, char** argv, command_line& cli, services_function services,
+                    setup_function setup = {});
 
 } // namespace ply
