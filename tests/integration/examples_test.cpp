@@ -21,7 +21,7 @@ TEST_CASE("every example answers --help and exits 0", "[examples]") {
   for (auto name : {"echo_server", "echo_client", "double_echo", "set_timeout", "set_interval",
                     "chat_server", "pubsub_server", "web_echo", "length_prefixed",
                     "deferred_callbacks", "deferred_errbacks", "nonblocking_delay", "finger_deferred",
-                    "coroutine_chain", "udp_echo", "udp_daytime"}) {
+                    "coroutine_chain", "udp_echo", "udp_daytime", "cluster_nodes"}) {
     INFO(name);
     process p{{bin(name), "--help"}};
     CHECK(p.wait() == 0);
@@ -192,4 +192,36 @@ TEST_CASE("udp_echo and udp_daytime answer nc -u datagrams", "[examples][udp]") 
   process wrong{{bin("udp_echo"), "--port", "tcp:0"}};
   CHECK(wrong.wait() == 2);
   CHECK_THAT(wrong.log(), Catch::Contains("listen_udp wants udp:PORT"));
+}
+
+TEST_CASE("a program of one's own joins a cluster: two cluster_nodes see each other", "[examples]") {
+  // Run by ply::run_application, not plyd: the cluster service loads CAF's middleman itself.
+  process a{{bin("cluster_nodes"), "--port", local, "--cluster", "tcp:0"}};
+  auto a_cluster = a.port(0);
+  auto a_port = a.port(1);
+  REQUIRE(a_port != 0);
+  process b{{bin("cluster_nodes"), "--port", local, "--cluster", "tcp:0", "--join",
+             "127.0.0.1:" + std::to_string(a_cluster)}};
+  auto b_port = b.port(1);
+  REQUIRE(b_port != 0);
+  // The link comes up within the join's time; until then b knows no other node.
+  std::string answer;
+  for (int i = 0; i < 100 && answer.find("1 other node(s)") == std::string::npos; ++i) {
+    answer = nc(b_port, "nodes\\n");
+    if (answer.find("1 other node(s)") == std::string::npos)
+      std::this_thread::sleep_for(100ms);
+  }
+  CHECK(answer == "1 other node(s): 127.0.0.1:" + std::to_string(a_cluster) + "\r\n");
+  CHECK(nc(a_port, "hello\\n") == "say 'nodes'\r\n");
+  // A clustered program with a bad --join is a one-line error and exit code 2.
+  process bad{{bin("cluster_nodes"), "--port", local, "--cluster", "tcp:0", "--join", "nowhere"}};
+  CHECK(bad.wait() == 2);
+  CHECK_THAT(bad.log(), Catch::Contains("bad --join 'nowhere'"));
+  process bad_port{{bin("cluster_nodes"), "--port", "tcp:not-a-port", "--cluster", "tcp:0"}};
+  CHECK(bad_port.wait() == 2);
+  CHECK_THAT(bad_port.log(), Catch::Contains("bad endpoint 'tcp:not-a-port'"));
+  for (auto* p : {&a, &b}) {
+    p->signal(SIGTERM);
+    CHECK(p->wait() == 0);
+  }
 }

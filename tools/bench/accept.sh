@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Accept rate: new connections per second that ply's echo_server takes (accept, build the protocol
-# actor, echo one byte, close) against the raw-Asio echo and Twisted's echo, in one run. The load
+# actor, echo one byte, close) against the bare-epoll, raw-Asio and Twisted echoes, in one run. The load
 # generator keeps N connect-echo-close loops going (closing with a reset: no TIME_WAIT pile-up).
 # Servers take turns for several rounds (the machine is shared and noisy); medians are shown.
 #   tools/ply bench accept [--duration S] [--rounds N] [--loops N]
@@ -25,11 +25,15 @@ logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
 declare -A samples rate
-servers=(ply asio twisted)
+servers=(ply epoll asio twisted)
+# PLY_BENCH_BEFORE=DIR adds "before": the echo_server of DIR (another commit's build/bin).
+[[ -n ${PLY_BENCH_BEFORE:-} ]] && servers=(before "${servers[@]}")
 for round in $(seq 1 "$rounds"); do
   for s in "${servers[@]}"; do
     case $s in
       ply) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
+      before) cmd=("$PLY_BENCH_BEFORE/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
+      epoll) cmd=("$bin/epoll_echo" 0) ;;
       asio) cmd=("$bin/asio_echo" 0) ;;
       twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
     esac
@@ -47,8 +51,8 @@ done
 echo
 echo "Accept rate: connect, one echoed byte, close; $loops loops; one server core (CPU $server_cpu),"
 echo "load generator on CPU $client_cpu; median of $rounds rounds of ${duration}s each."
-printf '\n%-10s %12s %10s %12s\n' server conns/s vs_asio vs_twisted
+printf '\n%-10s %12s %10s %10s %12s\n' server conns/s vs_epoll vs_asio vs_twisted
 for s in "${servers[@]}"; do
-  printf '%-10s %12s %10s %12s\n' "$s" "${rate[$s]}" "$(ratio "${rate[$s]}" "${rate[asio]}")" \
-    "$(ratio "${rate[$s]}" "${rate[twisted]}")"
+  printf '%-10s %12s %10s %10s %12s\n' "$s" "${rate[$s]}" "$(ratio "${rate[$s]}" "${rate[epoll]}")" \
+    "$(ratio "${rate[$s]}" "${rate[asio]}")" "$(ratio "${rate[$s]}" "${rate[twisted]}")"
 done

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Echo benchmark: ply's echo_server against a raw-Asio echo and Twisted's echo, in one run, driven
-# by the same closed-loop load generator at 1, 50 and 500 connections with 64-byte messages.
+# Echo benchmark: ply's echo_server against the floor (an echo on bare epoll, read and write), a
+# raw-Asio echo and Twisted's echo, in one run, driven by the same closed-loop load generator at
+# 1, 50 and 500 connections with 64-byte messages.
 # Servers take turns for several rounds (the machine is shared and noisy); the table shows medians.
 #   tools/ply bench echo [--duration S] [--rounds N] [--connections "1 50 500"]
-# PLY_BENCH_SERVERS="ply ply-traced asio" adds echo_server recording a trace (--trace).
+# PLY_BENCH_SERVERS="ply ply-traced epoll" adds echo_server recording a trace (--trace);
+# PLY_BENCH_BEFORE=DIR adds "before", the echo_server of DIR (another commit's build/bin), for
+# before/after figures of a change in the same run.
 set -euo pipefail
 bin=$1
 shift
@@ -25,13 +28,16 @@ logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
 declare -A rate p50 p99 samples
-servers=(${PLY_BENCH_SERVERS:-ply asio twisted})
+servers=(${PLY_BENCH_SERVERS:-ply epoll asio twisted})
+[[ -n ${PLY_BENCH_BEFORE:-} ]] && servers=(before "${servers[@]}")
 for round in $(seq 1 "$rounds"); do
   for s in "${servers[@]}"; do
     case $s in
       ply) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
       ply-traced) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024
                        --trace "$logdir/echo.trace") ;;
+      before) cmd=("$PLY_BENCH_BEFORE/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
+      epoll) cmd=("$bin/epoll_echo" 0) ;;
       asio) cmd=("$bin/asio_echo" 0) ;;
       twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
     esac
@@ -58,16 +64,19 @@ done
 echo
 echo "Echo, 64-byte messages, one server core (CPU $server_cpu), load generator on CPU $client_cpu;"
 echo "median of $rounds rounds of ${duration}s each."
-printf '\n%-12s %-6s %12s %9s %9s %12s %12s\n' server conns msgs/s p50_us p99_us vs_asio vs_twisted
+printf '\n%-12s %-6s %12s %9s %9s %10s %10s %10s\n' server conns msgs/s p50_us p99_us vs_epoll \
+  vs_asio vs_twisted
 for c in $conn_list; do
   for s in "${servers[@]}"; do
-    printf '%-12s %-6s %12s %9s %9s %12s %12s\n' "$s" "$c" "${rate[$s,$c]}" "${p50[$s,$c]}" \
-      "${p99[$s,$c]}" "$(ratio "${rate[$s,$c]}" "${rate[asio,$c]}")" \
-      "$(ratio "${rate[$s,$c]}" "${rate[twisted,$c]}")"
+    printf '%-12s %-6s %12s %9s %9s %10s %10s %10s\n' "$s" "$c" "${rate[$s,$c]}" "${p50[$s,$c]}" \
+      "${p99[$s,$c]}" "$(ratio "${rate[$s,$c]}" "${rate[epoll,$c]:-0}")" \
+      "$(ratio "${rate[$s,$c]}" "${rate[asio,$c]:-0}")" \
+      "$(ratio "${rate[$s,$c]}" "${rate[twisted,$c]:-0}")"
   done
 done
 echo
-echo "p50 latency at 1 connection, ply / asio: $(ratio "${p50[ply,1]:-0}" "${p50[asio,1]:-0}")"
+echo "p50 latency at 1 connection, ply / epoll: $(ratio "${p50[ply,1]:-0}" "${p50[epoll,1]:-0}")," \
+  "ply / asio: $(ratio "${p50[ply,1]:-0}" "${p50[asio,1]:-0}")"
 if [[ " ${servers[*]} " == *" ply-traced "* ]]; then
   for c in $conn_list; do
     echo "throughput with --trace on / off at $c connection(s): $(ratio "${rate[ply-traced,$c]}" "${rate[ply,$c]}")"
