@@ -116,10 +116,12 @@ int run(run_options opts) {
     hook(cfg);
   if (!opts.caf_config.empty()) {
     std::ifstream in{opts.caf_config};
-    auto err = in ? cfg.parse(caf::actor_system_config::string_list{}, in) : caf::error{};
-    if (!in || err) {
-      std::cerr << "cannot use CAF options from " << opts.caf_config << ": "
-                << (in ? to_string(err) : std::string{"cannot read it"}) << "\n";
+    std::string why = !in ? "cannot read it" : "";
+    if (in)
+      if (auto err = cfg.parse(caf::actor_system_config::string_list{}, in))
+        why = to_string(err);
+    if (!why.empty()) {
+      std::cerr << "cannot use CAF options from " << opts.caf_config << ": " << why << "\n";
       trace::stop();
       return 2;
     }

@@ -225,3 +225,24 @@ TEST_CASE("a program of one's own joins a cluster: two cluster_nodes see each ot
     CHECK(p->wait() == 0);
   }
 }
+
+TEST_CASE("CAF options come from --caf-config FILE, and a file CAF cannot read is exit code 2",
+          "[examples]") {
+  auto good = "/tmp/ply-caf-" + std::to_string(::getpid()) + ".ini";
+  auto bad = good + ".bad";
+  shell("printf '[scheduler]\\nmax-threads=2\\n' > " + good);
+  shell("printf 'garbage [[[\\n' > " + bad);
+  process p{{bin("echo_server"), "--port", local, "--caf-config", good}};
+  auto port = p.port();
+  REQUIRE(port != 0);
+  CHECK(nc(port, "configured\\n") == "configured\n");
+  p.signal(SIGTERM);
+  CHECK(p.wait() == 0);
+  process q{{bin("echo_server"), "--port", local, "--caf-config", bad}};
+  CHECK(q.wait() == 2);
+  CHECK_THAT(q.log(), Catch::Contains("cannot use CAF options from " + bad + ": parser_error"));
+  process d{{bin("plyd"), "--caf-config", bad, "echo", "--port", local}};
+  CHECK(d.wait() == 2);
+  CHECK_THAT(d.log(), Catch::Contains("cannot use CAF options from " + bad));
+  shell("rm -f " + good + " " + bad);
+}
