@@ -16,7 +16,7 @@ command_line::command_line(std::string name, std::string description)
     ->capture_default_str();
   app_.add_option("--max-output", max_output,
                   "Bytes that may wait for a client that does not read before it is cut off (0: "
-                  "no limit)")
+                  "no limit; at most 4 GiB)")
     ->capture_default_str();
   app_.add_option("--trace", trace_file,
                   "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "

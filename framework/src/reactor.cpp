@@ -160,6 +160,19 @@ struct reactor::impl {
   };
   std::vector<std::unique_ptr<extra_signal>> extra_signals;  // touched on threads[0] only
 
+  /// SIGINT and SIGTERM begin a graceful stop (when `opts.handle_signals`), once the loop runs.
+  void catch_stop_signals() {
+    if (!opts.handle_signals || signals)
+      return;
+    signals.emplace(main_thread().ioc, SIGINT, SIGTERM);
+    signals->async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec)
+        return;
+      spdlog::info("received {}, stopping gracefully", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      begin_stop(0);
+    });
+  }
+
   void arm(extra_signal* sig) {
     sig->set.async_wait([this, sig](const boost::system::error_code& ec, int) {
       if (ec)
@@ -782,18 +795,9 @@ reactor::reactor(caf::actor_system& sys) : reactor(sys, options{}) {
 
 reactor::reactor(caf::actor_system& sys, options opts)
   : impl_(std::make_unique<impl>(*this, sys, opts)) {
-  auto& d = *impl_;
-  if (d.opts.handle_signals) {
-    // Caught from now on, not from `run`: a SIGTERM sent as soon as a program said it listens
-    // waits for the loop and stops it gracefully, instead of killing the process.
-    d.signals.emplace(d.main_thread().ioc, SIGINT, SIGTERM);
-    d.signals->async_wait([&d](const boost::system::error_code& ec, int sig) {
-      if (ec)
-        return;
-      spdlog::info("received {}, stopping gracefully", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      d.begin_stop(0);
-    });
-  }
+  // Caught from now on, not from `run`: a SIGTERM sent as soon as a program said it listens
+  // waits for the loop and stops it gracefully, instead of killing the process.
+  impl_->catch_stop_signals();
 }
 
 reactor::~reactor() = default;
@@ -926,6 +930,7 @@ int reactor::run() {
     d.exit_code = 2;
     d.begin_stop(2);
   }
+  d.catch_stop_signals();  // again, for a reactor run a second time
   {
     std::lock_guard<std::mutex> guard{d.mtx};
     for (auto& fn : d.when_running)

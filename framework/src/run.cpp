@@ -129,19 +129,23 @@ int run(run_options opts) {
   int rc = 0;
   {
     caf::actor_system sys{cfg};
-    {
-      reactor r{sys, opts.reactor};
-      try {
-        if (opts.setup)
-          opts.setup(r);
-      } catch (const std::exception& e) {
-        spdlog::critical("{}", e.what());
-        r.stop(2);
+    // What holds actors goes before the actor system, however the reactor ended.
+    struct teardown_guard {
+      std::function<void()>& fn;
+      ~teardown_guard() {
+        if (fn)
+          fn();
       }
-      rc = r.run();
+    } guard{opts.teardown};
+    reactor r{sys, opts.reactor};
+    try {
+      if (opts.setup)
+        opts.setup(r);
+    } catch (const std::exception& e) {
+      spdlog::critical("{}", e.what());
+      r.stop(2);
     }
-    if (opts.teardown)
-      opts.teardown();
+    rc = r.run();
   }
   trace::stop();
   spdlog::default_logger()->flush();

@@ -61,9 +61,19 @@ void multi_service::configure(caf::actor_system_config& cfg) {
 
 void multi_service::start_service(reactor& r) {
   service::start_service(r);
-  for (auto& c : children_) {
-    c->start_service(r);
-    c->running_ = true;
+  for (size_t i = 0; i < children_.size(); ++i) {
+    try {
+      children_[i]->start_service(r);
+    } catch (...) {
+      // Those started stop again (in reverse), so that nothing they spawned outlives the failed
+      // start: the actor system would wait for it at exit.
+      for (size_t k = i; k-- > 0;) {
+        children_[k]->running_ = false;
+        children_[k]->stop_service();
+      }
+      throw;
+    }
+    children_[i]->running_ = true;
   }
 }
 

@@ -660,8 +660,13 @@ void stream_connection::send_lost(caf::error reason) {
   deliver(caf::make_message(lost_atom::value, std::move(reason)));
   // The protocol actor holds this transport; dropping our handles breaks the cycle.
   protocol_ = nullptr;
-  std::lock_guard<std::mutex> lock{flow_lock()};
-  flow_target_ = nullptr;
+  caf::actor target;
+  {
+    std::lock_guard<std::mutex> lock{flow_lock()};
+    target.swap(flow_target_);
+  }
+  // Let go outside the lock: a last reference runs the actor's cleanup, and other connections
+  // share the lock.
 }
 
 void stream_connection::deliver(caf::message msg) {

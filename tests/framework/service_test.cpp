@@ -183,3 +183,25 @@ TEST_CASE("client_service backs off exponentially and reconnects once a server i
   fx.r.stop();
   t.join();
 }
+
+TEST_CASE("a service that cannot start stops those started before it, in reverse", "[service]") {
+  struct failing : service {
+    using service::service;
+    void start_service(reactor&) override {
+      throw std::runtime_error("service 'c': port in use");
+    }
+  };
+  reactor_fixture f;
+  auto rec = std::make_shared<recorder>();
+  multi_service all{"all"};
+  all.add(std::make_unique<recording_service>("a", rec));
+  all.add(std::make_unique<recording_service>("b", rec));
+  all.add(std::make_unique<failing>("c"));
+  all.add(std::make_unique<recording_service>("d", rec));
+  CHECK_THROWS_WITH(all.start_service(f.r), "service 'c': port in use");
+  CHECK(rec->starting_with("") == std::vector<std::string>{"start a (starts so far: 1)",
+                                                           "start b (starts so far: 1)", "stop b",
+                                                           "stop a"});
+  CHECK_FALSE(all.children()[0]->running());
+  CHECK_FALSE(all.children()[3]->running());
+}

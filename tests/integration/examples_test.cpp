@@ -230,14 +230,21 @@ TEST_CASE("CAF options come from --caf-config FILE, and a file CAF cannot read i
           "[examples]") {
   auto good = "/tmp/ply-caf-" + std::to_string(::getpid()) + ".ini";
   auto bad = good + ".bad";
-  shell("printf '[scheduler]\\nmax-threads=2\\n' > " + good);
   shell("printf 'garbage [[[\\n' > " + bad);
-  process p{{bin("echo_server"), "--port", local, "--caf-config", good}};
-  auto port = p.port();
-  REQUIRE(port != 0);
-  CHECK(nc(port, "configured\\n") == "configured\n");
-  p.signal(SIGTERM);
-  CHECK(p.wait() == 0);
+  // The file counts: CAF starts as many scheduler threads as it says.
+  auto threads_with = [&](int workers) {
+    shell("printf '[scheduler]\\nmax-threads=" + std::to_string(workers) + "\\n' > " + good);
+    process p{{bin("echo_server"), "--port", local, "--caf-config", good}};
+    auto port = p.port();
+    REQUIRE(port != 0);
+    CHECK(nc(port, "configured\\n") == "configured\n");
+    auto threads = std::stoi(shell("awk '/^Threads:/ { print $2 }' /proc/" +
+                                   std::to_string(p.pid()) + "/status"));
+    p.signal(SIGTERM);
+    CHECK(p.wait() == 0);
+    return threads;
+  };
+  CHECK(threads_with(6) - threads_with(1) == 5);
   process q{{bin("echo_server"), "--port", local, "--caf-config", bad}};
   CHECK(q.wait() == 2);
   CHECK_THAT(q.log(), Catch::Contains("cannot use CAF options from " + bad + ": parser_error"));

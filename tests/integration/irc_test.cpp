@@ -39,7 +39,8 @@ struct ii_client {
   fs::path dir = fs::temp_directory_path() / ("ply_ii_" + std::to_string(::getpid()));
   fs::path server = dir / "127.0.0.1";
   ii_client(uint16_t port, const std::string& nick) {
-    fs::remove_all(dir);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
     shell("(timeout 20 ii -s 127.0.0.1 -p " + std::to_string(port) + " -n " + nick + " -i "
           + dir.string() + " > /dev/null 2>&1 &)");
     for (int i = 0; i < 100 && !fs::exists(server / "in"); ++i)
@@ -49,8 +50,16 @@ struct ii_client {
     std::ofstream{where / "in"} << text << "\n";
   }
   ~ii_client() {
-    shell("pkill -f 'ii -s 127.0.0.1 -p .* -i " + dir.string() + "'");
-    fs::remove_all(dir);
+    // ii removes its own files as it exits: wait for it, then remove what is left (without
+    // throwing from a destructor if a file went away meanwhile).
+    // ([i]i: the pattern does not match the shell that runs pgrep with it.)
+    auto pattern = "'[i]i -s 127.0.0.1 -p .* -i " + dir.string() + "'";
+    shell("pkill -f " + pattern);
+    for (int i = 0; i < 100 && shell_status("pgrep -f " + pattern + " > /dev/null") == 0; ++i)
+      std::this_thread::sleep_for(20ms);
+    std::error_code ec;
+    for (int i = 0; i < 5 && fs::exists(dir, ec); ++i)
+      fs::remove_all(dir, ec);
   }
 };
 

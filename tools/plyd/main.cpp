@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--max-output", opts.max_output,
                  "Bytes that may wait for a client that does not read before it is cut off (0: no "
-                 "limit)")
+                 "limit; at most 4 GiB)")
     ->capture_default_str();
   app.add_option("--rundir", opts.rundir, "Run directory: state files, working directory of a daemon")
     ->capture_default_str();
@@ -357,7 +357,7 @@ int main(int argc, char** argv) {
       die(e.what());
     }
     // Ready once the reactor runs: signals are handled and every service is up.
-    r.call_when_running([&] {
+    r.call_when_running([&opts, &control, &app_name, &r] {
       try {
         if (!opts.ready_file.empty()) {
           nlohmann::json ready;
@@ -370,8 +370,11 @@ int main(int argc, char** argv) {
             throw std::runtime_error("cannot write ready file " + opts.ready_file);
         }
       } catch (const std::exception& e) {
-        spdlog::default_logger()->flush();
-        die(e.what());
+        // Threads run by now: a graceful stop with exit code 2, not exit() under their feet.
+        plyd::report_failure(e.what());
+        spdlog::critical("{}", e.what());
+        r.stop(2);
+        return;
       }
       spdlog::info("plyd {} running '{}' (pid {})", version, app_name, ::getpid());
       plyd::report_ready();

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <string>
 
-#include "trace_file.hpp"
+#include "html.hpp"
 
 namespace {
 
@@ -53,7 +53,7 @@ constexpr const char* page_tail = R"HTML(</script>
   };
   document.getElementById('summary').textContent =
     data.actors.length + ' actors, ' + data.slices.length + ' handled messages, ' +
-    data.nodes.length + ' node(s), ' + ((data.span - data.start) / 1e6).toFixed(3) + ' ms' +
+    data.nodes.length + ' node(s), ' + ((data.end - data.start) / 1e6).toFixed(3) + ' ms' +
     (data.total > data.slices.length
        ? ' (the first ' + data.slices.length + ' of ' + data.total + ' messages: ' +
          'ply-trace html --since/--until/--limit show others)'
@@ -62,7 +62,7 @@ constexpr const char* page_tail = R"HTML(</script>
   // -- timeline --
   const rowH = 18, labelW = 260, box = document.getElementById('timeline');
   const width = Math.max(box.clientWidth, 800);
-  let scale = (width - labelW - 20) / Math.max(data.span - data.start, 1), offset = data.start;
+  let scale = (width - labelW - 20) / Math.max(data.end - data.start, 1), offset = data.start;
   const svg = el('svg', { width: width, height: data.actors.length * rowH + 20 }, box);
   defs(svg);
   data.actors.forEach((a, i) => {
@@ -148,12 +148,8 @@ std::string script_safe(const nlohmann::json& j) {
 
 } // namespace
 
-/// Writes the page for the messages of `t` handled between `since` and `until` (seconds; until
-/// < 0: the end), at most `limit` of them, into `out`. Written as it goes, so that the page of a
-/// large trace needs little memory; the page says how many messages it left out.
-void html_page(const ply_trace::trace& t, std::ostream& out, double since, double until,
-               size_t limit) {
-  using namespace ply_trace;
+void ply_trace::html_page(const trace& t, std::ostream& out, double since, double until,
+                          size_t limit) {
   std::map<actor_key, size_t> index;
   nlohmann::json actors = nlohmann::json::array();
   auto actor = [&](uint32_t node, uint64_t id) {
@@ -166,7 +162,7 @@ void html_page(const ply_trace::trace& t, std::ostream& out, double since, doubl
     return i->second;
   };
   auto recv = t.name_index("recv");
-  int64_t start = INT64_MAX, span = 0;
+  int64_t start = INT64_MAX, end = 0;
   size_t shown = 0, total = 0;
   std::string flows;
   out << page_head << R"({"slices":[)";
@@ -174,24 +170,25 @@ void html_page(const ply_trace::trace& t, std::ostream& out, double since, doubl
     double secs = static_cast<double>(e.t) / 1e9;
     if (secs < since || (until >= 0 && secs > until))
       continue;
-    if (total <= limit) {
-      start = std::min(start, e.t);
-      span = std::max(span, e.t);
-    }
-    if (e.kind != recv || ++total > limit)
+    // Past the last message shown, events only count.
+    if (e.kind == recv ? ++total > limit : total >= limit)
+      continue;
+    start = std::min(start, e.t);
+    end = std::max(end, e.t);
+    if (e.kind != recv)
       continue;
     auto to = actor(e.node, e.num(field::actor));
     auto from = actor(e.from_node, e.num(field::from));
     out << (shown++ == 0 ? "" : ",")
         << script_safe({to, e.t, e.num(field::handler_ns), t.msg(e)});
-    flows += (flows.empty() ? "" : ",") +
-             script_safe({from, e.t - static_cast<int64_t>(e.num(field::wait_ns)), to, e.t,
-                          t.msg(e)});
+    if (!flows.empty())
+      flows += ',';
+    flows += script_safe({from, trace::sent_at(e), to, e.t, t.msg(e)});
   }
   nlohmann::json nodes = nlohmann::json::array();
   for (auto n : t.recorded)
     nodes.push_back(t.nodes[n]);
   out << R"(],"flows":[)" << flows << R"(],"actors":)" << script_safe(actors)
-      << R"(,"nodes":)" << script_safe(nodes) << R"(,"start":)" << (start == INT64_MAX ? 0 : start) << R"(,"span":)" << span << R"(,"total":)" << total
+      << R"(,"nodes":)" << script_safe(nodes) << R"(,"start":)" << (start == INT64_MAX ? 0 : start) << R"(,"end":)" << end << R"(,"total":)" << total
       << "}" << page_tail;
 }

@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "html.hpp"
 #include "trace_file.hpp"
 
 namespace {
@@ -377,7 +378,7 @@ void write_chrome(const trace& t, std::ostream& out) {
         auto flow = nlohmann::json(t.name_of(e)).dump();
         out << R"(,{"cat":"message","id":)" << flow << R"(,"name":"message","ph":"s","pid":)"
             << pid[e.from_node] << R"(,"tid":)" << from << R"(,"ts":)"
-            << number(us(e.t - wait)) << "}";
+            << number(us(trace::sent_at(e))) << "}";
         out << R"(,{"bp":"e","cat":"message","id":)" << flow
             << R"(,"name":"message","ph":"f","pid":)" << p << R"(,"tid":)" << actor
             << R"(,"ts":)" << number(us(e.t)) << "}";
@@ -407,8 +408,6 @@ bool write_file(const std::string& path, F write) {
 
 } // namespace
 
-void html_page(const ply_trace::trace& t, std::ostream& out, double since, double until,
-               size_t limit);
 int run_top(const std::string& endpoint, double interval, size_t iterations, bool clear,
             size_t rows);
 

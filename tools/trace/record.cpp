@@ -105,9 +105,13 @@ bool parse_flat_record(std::string_view line, std::vector<record_item>& out) {
     } else if (!c.integer(item)) {
       return false;
     }
+    // A key twice: the full parser decides which one counts. (ply writes about 15 keys; a line
+    // of thousands is left to it too, rather than compared key by key.)
+    if (out.size() >= 64)
+      return false;
     for (auto& seen : out)
       if (seen.key == item.key)
-        return false;  // a key twice: the full parser decides which one counts
+        return false;
     out.push_back(item);
     if (c.take(','))
       continue;

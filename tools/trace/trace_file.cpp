@@ -87,6 +87,9 @@ int64_t integer(const record_item& item, int64_t fallback = 0) {
 
 /// What loading needs beside the trace: the name tables' indexes and the links seen.
 struct loader {
+  explicit loader(trace& t) : out(t) {
+  }
+
   trace& out;
   interner node_names{out.nodes};
   interner names{out.names};
@@ -413,6 +416,12 @@ nlohmann::json trace::to_json(const event& e) const {
   return j;
 }
 
+int64_t trace::sent_at(const event& e) {
+  auto wait = e.num(field::wait_ns);
+  return saturating_sub(e.t, wait > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX
+                                                                      : static_cast<int64_t>(wait));
+}
+
 std::string trace::name_of(const event& e) const {
   return nodes[e.node] + "#" + std::to_string(e.id);
 }
@@ -431,15 +440,19 @@ const event& trace::root_of(const event& e) const {
 std::vector<uint32_t> trace::all_roots() const {
   // Each chain is walked once: a walk stops at the first event whose root is known, and every
   // event it passed gets that root (one pass over a chain of any length, not one per event).
+  // A damaged trace may hold a loop of causes: an event met twice in one walk ends it (a walk
+  // marks what it passes with its own number), so a loop costs one walk, not one per event.
   std::vector<uint32_t> root(events.size(), no_event);
+  std::vector<uint32_t> walk(events.size(), no_event);
   std::vector<uint32_t> path;
   for (size_t i = 0; i < events.size(); ++i) {
     auto at = static_cast<uint32_t>(i);
     path.clear();
     while (root[at] == no_event) {
       path.push_back(at);
+      walk[at] = static_cast<uint32_t>(i);
       auto c = events[at].cause;
-      if (c == no_event || path.size() > events.size()) {  // the first event (or a loop)
+      if (c == no_event || walk[c] == i) {  // the first event (or a loop)
         root[at] = at;
         break;
       }

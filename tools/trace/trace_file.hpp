@@ -20,8 +20,8 @@ using actor_key = std::pair<uint32_t, uint64_t>;
 constexpr uint32_t no_event = UINT32_MAX;
 
 /// The fields of schema 1 that every tool reads, kept as numbers. An event holds them in a fixed
-/// record of about 100 bytes, so that a million events fit in a few hundred megabytes; the fields
-/// it does not know stay as JSON text beside it (`extras`).
+/// record (168 bytes), so that a million events fit in a few hundred megabytes; the fields it does
+/// not know stay as JSON text beside it (`extras`).
 enum class field : uint8_t {
   actor, from, cause, conn, n, size, sent_ns, wait_ns, handler_ns, count, queued, parent, event,
   count_of_fields
@@ -54,6 +54,8 @@ struct event {
   }
 };
 
+static_assert(sizeof(event) <= 168, "an event record grew: a million of them must stay small");
+
 /// Every event of several trace files, merged into one timeline.
 struct trace {
   std::vector<event> events;           ///< sorted by time
@@ -73,7 +75,8 @@ struct trace {
   const std::string& kind(const event& e) const {
     return names[e.kind];
   }
-  /// The index of a name in `names` (an event kind), or UINT32_MAX when no event uses it.
+  /// The index of `name` in `names` (event kinds and message names), or UINT32_MAX when no
+  /// record named it (the kinds the reader itself uses, such as "recv", are always there).
   uint32_t name_index(const std::string& name) const;
   /// `recv.msg`, or "" when there is none.
   const std::string& msg(const event& e) const;
@@ -84,6 +87,9 @@ struct trace {
   nlohmann::json to_json(const event& e) const;
   /// "node#id".
   std::string name_of(const event& e) const;
+  /// When a received message was sent: its time less its wait in the mailbox (held within
+  /// int64_t whatever a damaged record says).
+  static int64_t sent_at(const event& e);
 
   std::string type_of(const actor_key& a) const {
     auto i = types.find(a);

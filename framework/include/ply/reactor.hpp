@@ -28,7 +28,8 @@ public:
     size_t threads = 1;
     /// How long a graceful stop waits for connections to flush and actors to end.
     std::chrono::milliseconds stop_timeout{3000};
-    /// Whether SIGINT and SIGTERM stop the reactor.
+    /// Whether SIGINT and SIGTERM stop the reactor gracefully. They are caught from the
+    /// reactor's construction: one that arrives during setup waits for `run`.
     bool handle_signals = true;
     /// Connections open at once (accepted, connected and processes); past it, new connections
     /// are accepted and closed at once, with a warning. The open-file limit is raised to fit

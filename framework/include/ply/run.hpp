@@ -27,7 +27,8 @@ int run(int argc, char** argv, command_line& cli, setup_function setup);
 /// Runs a program made of services, as twistd runs an application: `services` adds them once the
 /// command line is read; the CAF modules they need (a cluster's middleman) are loaded before the
 /// actor system starts; they start in order, then `setup` runs (if given); on a graceful stop they
-/// stop in reverse order.
+/// stop in reverse order. The application is named after the program; services that keep state
+/// save it in the working directory (`NAME.state.json`).
 int run_application(int argc, char** argv, command_line& cli, services_function services,
                     setup_function setup = {});
 

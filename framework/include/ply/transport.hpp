@@ -49,8 +49,9 @@ public:
   virtual void resume_reading() = 0;
 
   /// Sets the write buffer's high-water mark (the producer is paused above it) and low-water mark
-  /// (it is resumed at or below it). Defaults: 1 MiB and 256 KiB. The buffer counts every byte
-  /// written and not yet taken by the socket, also writes still on their way to the reactor.
+  /// (it is resumed at or below it). Defaults: 1 MiB and 256 KiB; more than 4 GiB counts as
+  /// 4 GiB. The buffer counts every byte written and not yet taken by the socket, also writes
+  /// still on their way to the reactor.
   virtual void set_write_watermarks(size_t high, size_t low) = 0;
 
   /// Sets the hard cap on the write buffer (0: none): once the peer lags (the socket refused
@@ -59,7 +60,7 @@ public:
   /// much even when its protocol ignores `pause_producing`. Writes from other threads still on
   /// their way to a busy reactor thread count only past max(`bytes`, 8 MiB): a reactor that is
   /// behind is no sign that the peer does not read. Default: `reactor::options::output_limit`
-  /// (8 MiB). Default here: not enforced.
+  /// (8 MiB); more than 4 GiB counts as 4 GiB. Default here: not enforced.
   virtual void set_output_limit(size_t bytes);
 
   /// Switches the connection to TLS from here on (STARTTLS): what was written before still goes

@@ -39,8 +39,16 @@ int main(int argc, char** argv) {
               "benchmarks' floor.");
     return 0;
   }
-  auto port = static_cast<uint16_t>(argc > 1 ? std::atoi(argv[1]) : 0);
+  char* rest = nullptr;
+  auto number = argc > 1 ? std::strtol(argv[1], &rest, 10) : 0;
+  if ((argc > 1 && (*rest != '\0' || rest == argv[1])) || number < 0 || number > 65535) {
+    std::fprintf(stderr, "epoll_echo: '%s' is not a port (try --help)\n", argv[1]);
+    return 2;
+  }
+  auto port = static_cast<uint16_t>(number);
   int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (lfd < 0)
+    return fail("socket");
   int one = 1;
   ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in addr{};
@@ -59,8 +67,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGTERM);
   ::sigprocmask(SIG_BLOCK, &stop, nullptr);
   int sfd = ::signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
-
   int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  if (sfd < 0 || ep < 0)
+    return fail("signalfd/epoll");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = lfd;
