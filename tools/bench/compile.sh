@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compile weight: what a user's program costs to compile against ply's public headers, without
 # the project's precompiled header: the wall time and peak memory of one `g++ -O2 -std=c++20 -c`
-# of a 15-line echo server, through <ply/ply.hpp> (everything) and through only the headers a
+# of examples/echo_server.cpp (15 lines), through <ply/ply.hpp> (everything) and through only the headers a
 # protocol needs (<ply/protocol.hpp>, <ply/factory.hpp>, <ply/run.hpp>, <ply/reactor.hpp>,
 # <ply/command_line.hpp>). Issue 15's target: <= 8 s and <= 400 MB.
 #   tools/ply bench compile [--runs N]
@@ -21,24 +21,11 @@ root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-body='
-class echo : public ply::protocol {
-  void data_received(ply::bytes data) override {
-    transport().write(data);
-  }
-};
-
-int main(int argc, char** argv) {
-  std::string port = "tcp:8000";
-  ply::command_line cli{"echo_server", "Echoes every byte back."};
-  cli.add("--port", port, "Endpoint to listen on");
-  return ply::run(argc, argv, cli, [&](ply::reactor& r) {
-    r.listen(port, ply::factory::for_protocol<echo>());
-  });
-}'
-printf '#include <ply/ply.hpp>\n%s\n' "$body" > "$work/all.cpp"
-printf '#include <ply/command_line.hpp>\n#include <ply/factory.hpp>\n#include <ply/protocol.hpp>\n#include <ply/reactor.hpp>\n#include <ply/run.hpp>\n%s\n' \
-  "$body" > "$work/needed.cpp"
+# The echo server of examples/, as is, and with only the headers it needs instead of ply.hpp.
+cp "$root/examples/echo_server.cpp" "$work/all.cpp"
+needed='#include <ply/command_line.hpp>\n#include <ply/factory.hpp>\n#include <ply/protocol.hpp>\n#include <ply/reactor.hpp>\n#include <ply/run.hpp>'
+sed "s|#include <ply/ply.hpp>|$needed|" "$root/examples/echo_server.cpp" > "$work/needed.cpp"
+grep -q 'ply/protocol.hpp' "$work/needed.cpp" || { echo "examples/echo_server.cpp changed its include" >&2; exit 1; }
 
 # measure FILE: the median wall time and peak RSS of compiling FILE, over $runs runs.
 measure() {
