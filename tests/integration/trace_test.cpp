@@ -246,6 +246,7 @@ TEST_CASE("ply-trace follows a causal chain of 200,000 messages both ways and fi
   auto one = shell(bin("ply-trace") + " filter --trace 'deep:1#3' " + file, 120);
   CHECK(count(one, "\"trace\":\"deep:1#3\"") == depth + 1);
   CHECK_THAT(one, !Catch::Contains("\"msg\":\"other\""));
-  CHECK_THAT(shell(bin("ply-trace") + " actors " + file), Catch::Contains("    ping#7\n      pong#8\n"));
+  CHECK_THAT(shell(bin("ply-trace") + " actors " + file, 120),
+             Catch::Contains("    ping#7\n      pong#8\n"));
   shell("rm -f " + file);
 }
