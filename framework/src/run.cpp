@@ -39,6 +39,12 @@ bool parse(int argc, char** argv, command_line& cli, int& code) {
   return true;
 }
 
+/// The program's name without its directory ("echo_server" for build/bin/echo_server).
+std::string program_name(command_line& cli) {
+  auto name = cli.app().get_name();
+  return name.substr(name.find_last_of('/') + 1);
+}
+
 /// What the common options say about running.
 run_options options_of(command_line& cli) {
   run_options opts;
@@ -48,8 +54,7 @@ run_options options_of(command_line& cli) {
   opts.configure = cli.caf_hooks;
   opts.caf_config = cli.caf_config;
   opts.trace_file = trace::path_from(cli.trace_file);
-  auto name = cli.app().get_name();
-  opts.trace_node = name.substr(name.find_last_of('/') + 1) + ":" + std::to_string(::getpid());
+  opts.trace_node = program_name(cli) + ":" + std::to_string(::getpid());
   return opts;
 }
 
@@ -74,8 +79,7 @@ int run_application(int argc, char** argv, command_line& cli, services_function 
   int code = 0;
   if (!parse(argc, argv, cli, code))
     return code;
-  auto name = cli.app().get_name();
-  auto app = std::make_unique<application>(name.substr(name.find_last_of('/') + 1));
+  auto app = std::make_unique<application>(program_name(cli));
   try {
     services(*app);
   } catch (const std::exception& e) {

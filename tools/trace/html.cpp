@@ -167,8 +167,7 @@ void ply_trace::html_page(const trace& t, std::ostream& out, double since, doubl
   std::string flows;
   out << page_head << R"({"slices":[)";
   for (auto& e : t.events) {
-    double secs = static_cast<double>(e.t) / 1e9;
-    if (secs < since || (until >= 0 && secs > until))
+    if (!e.within(since, until))
       continue;
     // Past the last message shown, events only count.
     if (e.kind == recv ? ++total > limit : total >= limit)

@@ -38,12 +38,6 @@ std::string actor_label(const trace& t, uint32_t node, uint64_t id) {
   return label;
 }
 
-/// A string field of a record as JSON, or "" when it is missing or not a string.
-std::string text(const nlohmann::json& j, const char* key) {
-  auto i = j.find(key);
-  return i != j.end() && i->is_string() ? i->get<std::string>() : std::string{};
-}
-
 /// One line describing an event, for follow.
 std::string describe(const trace& t, const event& e) {
   auto j = t.to_json(e);
@@ -51,7 +45,7 @@ std::string describe(const trace& t, const event& e) {
   if (e.has(field::actor))
     out += "  " + actor_label(t, e.node, e.num(field::actor));
   if (t.kind(e) == "recv") {
-    out += "  " + text(j, "msg");
+    out += "  " + t.msg(e);
     if (e.num(field::from) != 0)
       out += "  from " + actor_label(t, e.from_node, e.num(field::from));
   }
@@ -212,8 +206,7 @@ int cmd_filter(const trace& t, const std::vector<uint64_t>& actors, const std::s
     auto& e = t.events[i];
     if (root != nullptr && roots[i] != t.index_of(*root))
       continue;
-    double secs = static_cast<double>(e.t) / 1e9;
-    if (secs < since || (until >= 0 && secs > until))
+    if (!e.within(since, until))
       continue;
     if (!actors.empty()) {
       auto a = e.num(field::actor), f = e.num(field::from);

@@ -48,6 +48,12 @@ struct event {
   bool has(field f) const {
     return (present >> static_cast<unsigned>(f)) & 1u;
   }
+  /// Whether the event happened between `since` and `until` (seconds on the merged timeline;
+  /// until < 0: the end).
+  bool within(double since, double until) const {
+    double secs = static_cast<double>(t) / 1e9;
+    return secs >= since && (until < 0 || secs <= until);
+  }
   /// A numeric field, 0 when the record does not hold it.
   uint64_t num(field f) const {
     return values[static_cast<size_t>(f)];
