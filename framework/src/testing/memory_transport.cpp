@@ -5,7 +5,7 @@
 
 #include <caf/send.hpp>
 
-#include "internal/atoms.hpp"
+#include "protocols/messages.hpp"
 
 namespace ply::testing {
 

@@ -4,8 +4,8 @@
 #include <caf/make_message.hpp>
 #include <spdlog/spdlog.h>
 
-#include "internal/io_thread.hpp"
-#include "internal/udp_port.hpp"
+#include "reactor/io_thread.hpp"
+#include "transports/udp_port.hpp"
 
 namespace {
 

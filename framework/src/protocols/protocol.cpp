@@ -1,13 +1,13 @@
 #include "ply/protocol.hpp"
 
-#include "internal/trace_hooks.hpp"
+#include "trace/trace_hooks.hpp"
 
 #include <cxxabi.h>
 
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
-#include "internal/atoms.hpp"
+#include "protocols/messages.hpp"
 #include "ply/detail/hosted.hpp"
 #include "ply/error.hpp"
 

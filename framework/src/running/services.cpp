@@ -5,8 +5,8 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
-#include "internal/atoms.hpp"
-#include "internal/spawn_function.hpp"
+#include "protocols/messages.hpp"
+#include "protocols/spawn_function.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/reactor.hpp"
 

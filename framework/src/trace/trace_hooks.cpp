@@ -1,4 +1,4 @@
-#include "internal/trace_hooks.hpp"
+#include "trace/trace_hooks.hpp"
 
 #include <cxxabi.h>
 

@@ -1,6 +1,6 @@
 #include "ply/trace.hpp"
 
-#include "internal/trace_hooks.hpp"
+#include "trace/trace_hooks.hpp"
 
 #include <unistd.h>
 

@@ -5,8 +5,8 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
-#include "internal/atoms.hpp"
-#include "internal/trace_hooks.hpp"
+#include "protocols/messages.hpp"
+#include "trace/trace_hooks.hpp"
 #include "ply/error.hpp"
 
 namespace ply {

@@ -6,7 +6,7 @@
 
 #include <caf/actor.hpp>
 
-#include "internal/asio.hpp"
+#include "reactor/asio.hpp"
 #include "ply/address.hpp"
 #include "ply/bytes.hpp"
 

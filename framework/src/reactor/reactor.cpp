@@ -1,6 +1,6 @@
 #include "ply/reactor.hpp"
 
-#include "internal/trace_hooks.hpp"
+#include "trace/trace_hooks.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -22,11 +22,11 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
-#include "internal/atoms.hpp"
-#include "internal/spawn_function.hpp"
-#include "internal/io_thread.hpp"
-#include "internal/stream_connection.hpp"
-#include "internal/udp_port.hpp"
+#include "protocols/messages.hpp"
+#include "protocols/spawn_function.hpp"
+#include "reactor/io_thread.hpp"
+#include "transports/stream_connection.hpp"
+#include "transports/udp_port.hpp"
 #include "ply/atoms.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/error.hpp"

@@ -8,8 +8,8 @@
 #include <caf/event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
-#include "internal/atoms.hpp"
-#include "internal/spawn_function.hpp"
+#include "protocols/messages.hpp"
+#include "protocols/spawn_function.hpp"
 #include "ply/actor_deferred.hpp"
 #include "ply/error.hpp"
 #include "ply/reactor.hpp"

@@ -8,7 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "internal/tls_session.hpp"
+#include "transports/tls_session.hpp"
 #include "ply/error.hpp"
 
 namespace ply {

@@ -1,6 +1,6 @@
 #include "ply/actor_deferred.hpp"
 
-#include "internal/spawn_function.hpp"
+#include "protocols/spawn_function.hpp"
 
 #include <condition_variable>
 #include <deque>

@@ -1,7 +1,7 @@
 #pragma once
 
 // Precompiled for the framework's own sources: the heavy headers every file needs.
-#include "internal/asio.hpp"
+#include "reactor/asio.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>

@@ -1,6 +1,6 @@
-#include "internal/stream_connection.hpp"
+#include "transports/stream_connection.hpp"
 
-#include "internal/trace_hooks.hpp"
+#include "trace/trace_hooks.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,9 +21,9 @@
 #include <caf/make_message.hpp>
 #include <spdlog/spdlog.h>
 
-#include "internal/atoms.hpp"
-#include "internal/io_thread.hpp"
-#include "internal/tls_session.hpp"
+#include "protocols/messages.hpp"
+#include "reactor/io_thread.hpp"
+#include "transports/tls_session.hpp"
 #include "ply/error.hpp"
 
 namespace ply::detail {

@@ -1,4 +1,4 @@
-#include "internal/io_thread.hpp"
+#include "reactor/io_thread.hpp"
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -17,7 +17,7 @@
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
-#include "internal/stream_connection.hpp"
+#include "transports/stream_connection.hpp"
 
 namespace ply::detail {
 

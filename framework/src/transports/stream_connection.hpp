@@ -11,7 +11,7 @@
 #include <caf/error.hpp>
 #include <caf/message.hpp>
 
-#include "internal/asio.hpp"
+#include "reactor/asio.hpp"
 #include "ply/transport.hpp"
 
 namespace ply::detail {

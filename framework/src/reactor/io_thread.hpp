@@ -11,7 +11,7 @@
 #include <caf/execution_unit.hpp>
 #include <caf/fwd.hpp>
 
-#include "internal/asio.hpp"
+#include "reactor/asio.hpp"
 #include "ply/faults.hpp"
 #include "ply/transport.hpp"
 
