@@ -115,7 +115,7 @@ caf::behavior factory::make_behavior() {
   trace::detail::live_started(live_, id(), trace::detail::actor_type(this, name()));
   trace::detail::on_spawn(this, name(), 0);
   caf::message_handler framework{
-    [this](detail::start_atom, detail::reactor_ref r) {
+    [this](detail::start_factory_atom, detail::reactor_ref r) {
       reactor_ = r.ptr;
       start_factory();
     },
@@ -131,7 +131,7 @@ caf::behavior factory::make_behavior() {
         send(observer_, detail::failed_atom::value, reason);
     },
     [this](detail::observe_atom, caf::actor& observer) { observer_ = std::move(observer); },
-    [this](detail::stop_atom) {
+    [this](detail::stop_factory_atom) {
       stop_factory();
       quit();
     },

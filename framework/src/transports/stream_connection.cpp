@@ -372,15 +372,8 @@ void stream_connection::do_lose() {
     if (state_ != state::open)
       return;  // sending it ended the connection (a failed send, the output limit)
   }
-  if (err_ && !read_eof_) {
-    // A child process: closing means closing its standard input (once what we wrote is sent),
-    // while its output is still read.
-    if (queued() == 0)
-      ::shutdown(fd_, SHUT_WR);
-    else
-      half_close_pending_ = true;
+  if (half_close())
     return;
-  }
   state_ = state::closing;
   if (queued() == 0)
     close(make_error(errc::connection_done), true);
@@ -453,24 +446,52 @@ caf::error stream_connection::start_tls(std::shared_ptr<tls_context> ctx) {
   return {};
 }
 
-void stream_connection::set_stderr(std::shared_ptr<stream_connection> err) {
-  err->is_stderr_ = true;
-  err_ = std::move(err);
+// -- hooks for transports built on a stream ------------------------------------------------------
+
+void stream_connection::on_attach(const caf::actor&) {
+  // nop
 }
 
-void stream_connection::process_exited(int wait_status) {
-  on_thread([this, wait_status] {
-    if (!exit_target_) {
-      pending_exit_ = wait_status;
-      return;
-    }
-    thread_.deliver(exit_target_, caf::make_message(exited_atom::value, wait_status));
-    exit_target_ = nullptr;
-  });
+bool stream_connection::half_close() {
+  return false;
+}
+
+void stream_connection::on_closed() {
+  // nop
+}
+
+bool stream_connection::controls_flow() const {
+  return true;
+}
+
+caf::message stream_connection::data_message(bytes data) {
+  return caf::make_message(data_atom::value, std::move(data));
+}
+
+caf::message stream_connection::lost_message(caf::error reason) {
+  return caf::make_message(lost_atom::value, std::move(reason));
+}
+
+void stream_connection::end_of_input() {
+  // The protocol hears of it after the data it has not handled yet; what it writes until then is
+  // still flushed (its lose_connection closes the socket).
+  update_interest();
+  send_lost(make_error(errc::connection_done, "connection closed by peer"));
+}
+
+void stream_connection::shutdown_output_when_flushed() {
+  if (queued() == 0)
+    ::shutdown(fd_, SHUT_WR);
+  else
+    half_close_pending_ = true;
+}
+
+void stream_connection::run_on_thread(std::function<void()> f) {
+  on_thread(std::move(f));
 }
 
 void stream_connection::attach(caf::actor protocol) {
-  if (!is_stderr_) {
+  if (controls_flow()) {
     // At once, not on the reactor's thread: the protocol may already be writing (its
     // connection_made was sent first), and a pause must reach it.
     std::lock_guard<std::mutex> lock{flow_lock()};
@@ -480,15 +501,7 @@ void stream_connection::attach(caf::actor protocol) {
                             nullptr);
   }
   on_thread([this, protocol = std::move(protocol)]() mutable {
-    if (err_) {
-      err_->attach(protocol);
-      exit_target_ = protocol;
-      if (pending_exit_) {
-        auto st = *pending_exit_;
-        pending_exit_.reset();
-        process_exited(st);
-      }
-    }
+    on_attach(protocol);
     protocol_ = std::move(protocol);
     protocol_id_ = protocol_.id();
     if (state_ == state::closed)
@@ -526,14 +539,7 @@ void stream_connection::on_readable() {
 
 void stream_connection::peer_closed() {
   read_eof_ = true;
-  if (is_stderr_) {
-    close(make_error(errc::connection_done), true);
-    return;
-  }
-  // The protocol hears of it after the data it has not handled yet; what it writes until then is
-  // still flushed (its lose_connection closes the socket).
-  update_interest();
-  send_lost(make_error(errc::connection_done, "connection closed by peer"));
+  end_of_input();
 }
 
 void stream_connection::fail_tls(const std::string& why) {
@@ -562,10 +568,7 @@ void stream_connection::deliver_data(size_t n) {
 }
 
 void stream_connection::deliver_bytes(bytes data) {
-  if (is_stderr_)
-    deliver(caf::make_message(err_data_atom::value, std::move(data)));
-  else
-    deliver(caf::make_message(data_atom::value, std::move(data)));
+  deliver(data_message(std::move(data)));
 }
 
 // -- closing --------------------------------------------------------------------------------------
@@ -598,10 +601,7 @@ void stream_connection::close(caf::error reason, bool graceful) {
   woff_ = 0;
   note_buffered();
   close_reason_ = reason;
-  if (err_) {
-    err_->lose_connection();  // the child's standard error goes with its output
-    err_ = nullptr;
-  }
+  on_closed();
   if (trace::on())
     trace::record("conn_lost", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
                                  std::to_string(protocol_id_) +
@@ -652,12 +652,7 @@ void stream_connection::send_lost(caf::error reason) {
   if (lost_sent_ || !protocol_)
     return;
   lost_sent_ = true;
-  if (is_stderr_) {
-    deliver(caf::make_message(err_done_atom::value));
-    protocol_ = nullptr;
-    return;
-  }
-  deliver(caf::make_message(lost_atom::value, std::move(reason)));
+  deliver(lost_message(std::move(reason)));
   // The protocol actor holds this transport; dropping our handles breaks the cycle.
   protocol_ = nullptr;
   caf::actor target;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,7 +27,7 @@ class tls_session;
 /// `flow_lock()`), which writers on other threads read and update; their other transport calls are
 /// posted there. No per-connection read buffer: reads go to the thread's buffer and are copied
 /// once, into the message.
-class stream_connection final : public transport,
+class stream_connection : public transport,
                              public std::enable_shared_from_this<stream_connection> {
 public:
   /// Takes ownership of `fd`, a connected socket.
@@ -55,14 +56,36 @@ public:
   /// Sends what was written since the last flush (see `io_thread::flush_soon`).
   void flush();
 
-  // -- child processes: this connection is the child's stdin and stdout --
+protected:
+  // -- for transports built on a stream (a child process's streams, transports/process_transport) --
 
-  /// Carries the child's standard error to the same protocol actor, as stderr data; its end is
-  /// not a `connection_lost`.
-  void set_stderr(std::shared_ptr<stream_connection> err);
+  /// The protocol is attached (on the owning thread), before it hears anything.
+  virtual void on_attach(const caf::actor& protocol);
+  /// `lose_connection` was called: true when this closed only our writing side instead.
+  virtual bool half_close();
+  /// The connection closed (on the owning thread).
+  virtual void on_closed();
+  /// Whether the write buffer pauses and resumes the protocol.
+  virtual bool controls_flow() const;
+  /// The message that carries data read to the protocol.
+  virtual caf::message data_message(bytes data);
+  /// The message that tells the protocol the stream ended.
+  virtual caf::message lost_message(caf::error reason);
+  /// The peer is done sending: by default the protocol hears `connection_lost` after its data.
+  virtual void end_of_input();
 
-  /// The child ended: tells the protocol (now, or once it is attached). Any thread.
-  void process_exited(int wait_status);
+  /// Whether the peer is done sending.
+  bool input_ended() const {
+    return read_eof_;
+  }
+  /// Shuts our writing side down once the buffer is sent; reading goes on.
+  void shutdown_output_when_flushed();
+  void close(caf::error reason, bool graceful);
+  /// Runs `f` on the owning thread, in order with the other calls (see `on_thread`).
+  void run_on_thread(std::function<void()> f);
+  io_thread& thread() {
+    return thread_;
+  }
 
 private:
   enum class state : uint8_t { open, closing, closed };
@@ -109,7 +132,6 @@ private:
   /// all connections (a mutex of its own would add 40 bytes to each idle connection).
   std::mutex& flow_lock() const;
   void do_lose();
-  void close(caf::error reason, bool graceful);
   void fail(int err, const char* during);
   void deliver(caf::message msg);
   void send_lost(caf::error reason);
@@ -152,12 +174,8 @@ private:
   bool read_eof_ = false;
   bool lost_sent_ = false;
   bool lingering_ = false;
-  std::unique_ptr<tls_session> tls_;       ///< after start_tls: all bytes go through it
-  bool is_stderr_ = false;                  ///< data goes out as stderr; no lost message
-  bool half_close_pending_ = false;         ///< a child's stdin closes once the buffer is sent
-  std::shared_ptr<stream_connection> err_;  ///< a child's standard error
-  caf::actor exit_target_;                   ///< hears the child's exit (kept after the loss)
-  std::optional<int> pending_exit_;
+  bool half_close_pending_ = false;  ///< our writing side shuts down once the buffer is sent
+  std::unique_ptr<tls_session> tls_;  ///< after start_tls: all bytes go through it
   caf::error close_reason_;
 };
 

@@ -1,27 +1,14 @@
-#include "ply/datagram.hpp"
+#include "transports/udp_port.hpp"
 
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/make_message.hpp>
 #include <spdlog/spdlog.h>
 
-#include "reactor/io_thread.hpp"
-#include "transports/udp_port.hpp"
+#include "protocols/messages.hpp"
+#include "reactor/reactor_core.hpp"
+#include "ply/endpoint.hpp"
+#include "ply/error.hpp"
 
-namespace {
-
-using udp_start_atom = caf::atom_constant<caf::atom("plyustart")>;
-using udp_data_atom = caf::atom_constant<caf::atom("plyudata")>;
-using udp_stop_atom = caf::atom_constant<caf::atom("plyustop")>;
-
-} // namespace
-
-// Local-only: the port handle and sender addresses stay in this process.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<ply::detail::udp_port>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::address)
-
-namespace ply {
-
-namespace detail {
+namespace ply::detail {
 
 namespace {
 
@@ -101,68 +88,44 @@ void udp_port::close() {
   });
 }
 
-} // namespace detail
 
-datagram_protocol::datagram_protocol() : caf::event_based_actor(detail::take_actor_config()) {
+caf::expected<uint16_t> udp_ports::bind(reactor_core& core, std::string_view text,
+                                        const datagram_maker& make) {
+  auto ep = parse_server_endpoint(text);
+  if (!ep)
+    return ep.error();
+  if (ep->type != endpoint::kind::udp)
+    return make_error(errc::bad_endpoint,
+                      "endpoint '" + std::string{text} + "': listen_udp wants udp:PORT");
+  boost::system::error_code ec;
+  auto addr = ep->host.empty() ? asio::ip::address{asio::ip::address_v4::any()}
+                               : asio::ip::make_address(ep->host, ec);
+  if (ec)
+    return make_error(errc::bad_endpoint, "endpoint '" + std::string{text}
+                                            + "': bad interface '" + ep->host + "'");
+  auto& thr = core.pick_thread();
+  asio::ip::udp::socket sock{thr.ioc};
+  asio::ip::udp::endpoint bind_ep{addr, ep->port};
+  auto what = "cannot bind UDP " + address{addr.to_string(), ep->port}.to_string() + ": ";
+  if (sock.open(bind_ep.protocol(), ec); ec)
+    return make_error(errc::listen_failed, what + ec.message());
+  if (sock.bind(bind_ep, ec); ec)
+    return make_error(errc::listen_failed, what + ec.message());
+  auto port = std::make_shared<udp_port>(thr, std::move(sock));
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ports_.push_back(port);
+  }
+  port->start(make(core.sys));
+  spdlog::info("listening on udp:{}", address{addr.to_string(), port->port()}.to_string());
+  return port->port();
 }
 
-datagram_protocol::~datagram_protocol() = default;
-
-void datagram_protocol::started_protocol() {
-  // nop
+void udp_ports::close_all() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto& p : ports_)
+    p->close();
+  ports_.clear();
 }
 
-void datagram_protocol::datagram_received(bytes, const ply::address&) {
-  // Dropped unless overridden.
-}
-
-void datagram_protocol::stopped_protocol() {
-  // nop
-}
-
-caf::message_handler datagram_protocol::extra_behavior() {
-  return {};
-}
-
-void datagram_protocol::write_to(bytes_view data, const ply::address& to) {
-  if (port_)
-    port_->send_to(data, to);
-}
-
-uint16_t datagram_protocol::port() const {
-  return port_ ? port_->port() : 0;
-}
-
-uint64_t datagram_protocol::dropped() const {
-  return port_ ? port_->dropped.load() : 0;
-}
-
-const char* datagram_protocol::name() const {
-  return "ply.datagram";
-}
-
-caf::behavior datagram_protocol::make_behavior() {
-  caf::message_handler framework{
-    [this](udp_start_atom, std::shared_ptr<detail::udp_port>& p) {
-      port_ = std::move(p);
-      started_protocol();
-    },
-    [this](udp_data_atom, bytes& data, ply::address& from) {
-      datagram_received(std::move(data), from);
-    },
-    [this](udp_stop_atom) {
-      stopped_protocol();
-      quit();
-    },
-  };
-  auto extra = extra_behavior();
-  return extra ? framework.or_else(extra) : framework;
-}
-
-void datagram_protocol::on_exit() {
-  if (port_)
-    port_->close();
-  port_.reset();
-}
-
-} // namespace ply
+} // namespace ply::detail
