@@ -437,6 +437,52 @@ TEST_CASE("reactor: a protocol's writes keep their order whichever thread runs t
   CHECK(eof);
 }
 
+TEST_CASE("reactor: writes posted from the reactor's thread and from CAF's threads keep their "
+          "order", "[reactor]") {
+  // As above, and one more: "1" is written on the reactor's thread while "0" (from CAF's thread)
+  // still waits, so it is posted from the reactor's thread; then "2" is written on CAF's thread
+  // before that batch ends. Asio runs a post made on its own thread only after the handler that
+  // made it, behind posts from other threads made meanwhile: "2" overtook "1" (a listener on one
+  // node heard another node's lines out of order).
+  auto rec = std::make_shared<recorder>();
+  auto gate = std::make_shared<holder::gate>();
+  auto me = std::make_shared<std::promise<caf::actor>>();
+  running_reactor rr;
+  auto hold_port = rr.listen(factory::for_protocol<holder>(rec, gate));
+  auto num_port = rr.listen(factory::for_protocol<numberer>(me, rec, 3));
+  rr.start();
+  socket_client first{hold_port};
+  socket_client second{hold_port};
+  socket_client third{hold_port};
+  socket_client c{num_port};
+  auto fut = me->get_future();
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  auto proto = fut.get();
+  first.send("x");
+  rec->wait_for("held 1", 1, 5000ms);
+  REQUIRE(rec->count("held 1") == 1);
+  // One batch: second (held), c (writes "1" on the reactor's thread), third (held).
+  second.send("x");
+  c.send("x");
+  third.send("x");
+  gate->opened = 1;
+  rec->wait_for("held 2", 1, 5000ms);
+  REQUIRE(rec->count("held 2") == 1);
+  caf::anon_send(proto, caf::atom("nudge"));
+  rec->wait_for("nudged", 1, 5000ms);
+  REQUIRE(rec->count("nudged") == 1);
+  gate->opened = 2;
+  rec->wait_for("held 3", 1, 5000ms);
+  REQUIRE(rec->count("held 3") == 1);
+  caf::anon_send(proto, caf::atom("nudge"));
+  rec->wait_for("nudged", 2, 5000ms);
+  REQUIRE(rec->count("nudged") == 2);
+  gate->opened = 3;
+  auto [data, eof] = c.read_to_eof();
+  CHECK(data == "0\n1\n2\n");
+  CHECK(eof);
+}
+
 TEST_CASE("reactor: a peer that sends a request and closes its side still gets the answer",
           "[reactor]") {
   // As `printf 'next\n' | nc -N` does: the FIN comes long before the answer, which another

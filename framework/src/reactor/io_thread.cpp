@@ -43,6 +43,32 @@ io_thread::io_thread(caf::actor_system& sys, size_t index)
   arm_poller();
 }
 
+bool io_thread::post_ordered(const std::weak_ptr<io_thread>& home, std::function<void()> f) {
+  auto t = home.lock();
+  if (!t)
+    return false;
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> guard{t->ordered_mtx_};
+    first = t->ordered_.empty();
+    t->ordered_.push_back(std::move(f));
+  }
+  if (first)
+    asio::post(t->ioc, [t] { t->run_ordered(); });
+  return true;
+}
+
+void io_thread::run_ordered() {
+  {
+    std::lock_guard<std::mutex> guard{ordered_mtx_};
+    running_.swap(ordered_);
+  }
+  // What these functions give to post_ordered goes into the next batch, behind the others.
+  for (auto& f : running_)
+    f();
+  running_.clear();
+}
+
 io_thread::~io_thread() {
   stop();
 }

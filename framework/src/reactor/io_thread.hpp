@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -101,7 +103,14 @@ public:
     return true;
   }
 
+  /// Runs `f` on the thread behind `home` after every function given here before it, from
+  /// whichever thread. Asio alone does not promise that: a post made on its own thread runs after
+  /// the handler that made it, behind posts from other threads made meanwhile. Returns whether it
+  /// posted (false once the thread is gone with its reactor).
+  static bool post_ordered(const std::weak_ptr<io_thread>& home, std::function<void()> f);
+
 private:
+  void run_ordered();
   void resume(caf::resumable* job);
   void run_ready_jobs();
   void arm_poller();
@@ -123,6 +132,11 @@ private:
   std::vector<std::shared_ptr<stream_connection>> to_flush_;
   std::vector<std::shared_ptr<stream_connection>> flushing_;
   bool flush_posted_ = false;
+
+  /// Functions given to `post_ordered`, in order; one posted handler runs them all.
+  std::mutex ordered_mtx_;
+  std::vector<std::function<void()>> ordered_;   ///< guarded by ordered_mtx_
+  std::vector<std::function<void()>> running_;   ///< the batch being run (this thread only)
 
   static thread_local io_thread* current_;
   size_t index_;

@@ -98,10 +98,11 @@ bool stream_connection::runs_now() const {
 template <class F>
 void stream_connection::post_in_order(F f) {
   posted_.fetch_add(1, std::memory_order_acq_rel);
-  auto posted = io_thread::post(home_, [self = shared_from_this(), f = std::move(f)]() mutable {
+  auto run = [self = shared_from_this(), f = std::move(f)]() mutable {
     self->posted_.fetch_sub(1, std::memory_order_acq_rel);
     f();
-  });
+  };
+  auto posted = io_thread::post_ordered(home_, std::move(run));
   if (!posted)
     posted_.fetch_sub(1, std::memory_order_acq_rel);
 }
