@@ -8,7 +8,7 @@
 #include <memory>
 #include <thread>
 
-#include "../framework/socket_client.hpp"
+#include "socket_client.hpp"
 #include "process.hpp"
 #include "tcp_proxy.hpp"
 

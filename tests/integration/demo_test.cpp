@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "../framework/socket_client.hpp"
+#include "socket_client.hpp"
 #include "process.hpp"
 
 using namespace ply::test;

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <thread>
 
-#include "../framework/socket_client.hpp"
+#include "socket_client.hpp"
 #include "process.hpp"
 
 using namespace ply::test;

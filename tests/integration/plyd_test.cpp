@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../framework/socket_client.hpp"
+#include "socket_client.hpp"
 #include "process.hpp"
 
 using namespace ply::test;

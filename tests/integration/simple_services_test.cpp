@@ -8,8 +8,8 @@
 #include <fstream>
 #include <thread>
 
-#include "../framework/socket_client.hpp"
-#include "../sanitizers.hpp"
+#include "socket_client.hpp"
+#include "sanitizers.hpp"
 #include "process.hpp"
 
 using namespace ply::test;

@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../framework/socket_client.hpp"
-#include "../sanitizers.hpp"
+#include "socket_client.hpp"
+#include "sanitizers.hpp"
 #include "process.hpp"
 
 using namespace ply::test;

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "../framework/socket_client.hpp"
+#include "socket_client.hpp"
 #include "process.hpp"
 
 using namespace ply::test;

@@ -126,7 +126,11 @@ protected:
         auto i = peers_.find(src);
         if (i == peers_.end())
           return;
-        i->second.services[name] = who;
+        // Offers may come twice (with the hello and after it): an actor hears of each once.
+        auto& known = i->second.services[name];
+        if (known == who)
+          return;
+        known = who;
         introduce(name, i->second);
       },
       [this](caf::get_atom) {

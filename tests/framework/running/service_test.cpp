@@ -12,14 +12,14 @@
 
 #include "ply/protocol.hpp"
 #include "ply/reactor.hpp"
-#include "ply/services.hpp"
 #include "recorder.hpp"
-#include "socket_client.hpp"
+#include "reactor_fixture.hpp"
 
 using namespace ply;
 using namespace std::chrono_literals;
 using ply::test::recorder;
 using ply::test::recorder_ptr;
+using ply::test::reactor_fixture;
 
 namespace {
 
@@ -57,36 +57,6 @@ private:
   int starts_ = 0;
 };
 
-struct echo : protocol {
-  void data_received(bytes data) override {
-    transport().write(data);
-  }
-};
-
-struct config_base {
-  caf::actor_system_config cfg;
-};
-
-struct reactor_fixture : config_base {
-  reactor_fixture() : sys(cfg), r(sys, opts()) {
-  }
-  static reactor::options opts() {
-    reactor::options o;
-    o.handle_signals = false;
-    o.stop_timeout = 2s;
-    return o;
-  }
-  caf::actor_system sys;
-  reactor r;
-};
-
-/// Reads something owned by the reactor's thread from the test thread.
-template <class F>
-auto on_reactor(reactor& r, F f) {
-  std::promise<decltype(f())> p;
-  r.call_later(duration::zero(), [&] { p.set_value(f()); });
-  return p.get_future().get();
-}
 
 } // namespace
 
@@ -121,67 +91,6 @@ TEST_CASE("two services with one name are refused", "[service]") {
   multi_service m{"m"};
   m.add(std::make_unique<service>("a"));
   CHECK_THROWS_WITH(m.add(std::make_unique<service>("a")), Catch::Contains("two services named 'a'"));
-}
-
-TEST_CASE("a tcp_server listens while running and stops listening when stopped", "[service]") {
-  reactor_fixture fx;
-  tcp_server srv{"echo", "tcp:0:interface=127.0.0.1", factory::for_protocol<echo>()};
-  srv.start_service(fx.r);
-  REQUIRE(srv.port() != 0);
-  CHECK(srv.endpoints() == std::vector<std::string>{"127.0.0.1:" + std::to_string(srv.port())});
-  std::thread t{[&] { fx.r.run(); }};
-  {
-    ply::test::socket_client c{srv.port()};
-    c.send("hi");
-    CHECK(c.read_exactly(2) == "hi");
-  }
-  on_reactor(fx.r, [&] { return srv.stop_service().called(); });
-  CHECK_THROWS(ply::test::socket_client{srv.port()});
-  fx.r.stop();
-  t.join();
-}
-
-TEST_CASE("client_service backs off exponentially and reconnects once a server is there",
-          "[service]") {
-  client_service::backoff b;
-  b.initial = 20ms;
-  b.maximum = 200ms;
-  // Delays without jitter: 20, 40, 80, 160, then capped at 200 ms.
-  {
-    client_service probe{"probe", "tcp:host=127.0.0.1:port=1", factory::for_protocol<echo>(), b};
-    CHECK(probe.delay_for(1) == 20ms);
-    CHECK(probe.delay_for(2) == 40ms);
-    CHECK(probe.delay_for(4) == 160ms);
-    CHECK(probe.delay_for(9) == 200ms);
-  }
-  // Find a free port, then leave it closed for a while.
-  uint16_t port = 0;
-  {
-    reactor_fixture probe;
-    auto p = probe.r.listen("tcp:0:interface=127.0.0.1", factory::for_protocol<echo>());
-    REQUIRE(p);
-    port = *p;
-  }
-  reactor_fixture fx;
-  client_service cs{"client", "tcp:host=127.0.0.1:port=" + std::to_string(port),
-                    client_factory::for_protocol<echo>(), b};
-  fx.r.call_when_running([&] { cs.start_service(fx.r); });
-  std::thread t{[&] { fx.r.run(); }};
-  std::this_thread::sleep_for(400ms);
-  auto failed_attempts = on_reactor(fx.r, [&] { return cs.attempts(); });
-  CHECK(failed_attempts >= 3);
-  CHECK(failed_attempts <= 8);
-  REQUIRE(fx.r.listen("tcp:" + std::to_string(port) + ":interface=127.0.0.1",
-                      factory::for_protocol<echo>()));
-  size_t failures = 1;
-  for (int i = 0; i < 100 && failures != 0; ++i) {
-    std::this_thread::sleep_for(20ms);
-    failures = on_reactor(fx.r, [&] { return cs.failures(); });
-  }
-  CHECK(failures == 0);
-  on_reactor(fx.r, [&] { return cs.stop_service().called(); });
-  fx.r.stop();
-  t.join();
 }
 
 TEST_CASE("a service that cannot start stops those started before it, in reverse", "[service]") {

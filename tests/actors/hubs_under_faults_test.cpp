@@ -5,8 +5,8 @@
 
 #include <map>
 
-#include "../../actors/chat/chat.hpp"
-#include "../../actors/pubsub/pubsub.hpp"
+#include "chat/chat.hpp"
+#include "pubsub/pubsub.hpp"
 #include "ply/faults.hpp"
 #include "ply/testing/memory_transport.hpp"
 #include "ply/testing/test_system.hpp"

@@ -2,8 +2,8 @@
 // sends at once, and a greeting the target sends at once, both arrive.
 #include <catch2/catch.hpp>
 
-#include "../framework/running_reactor.hpp"
-#include "../framework/socket_client.hpp"
+#include "running_reactor.hpp"
+#include "socket_client.hpp"
 #include "portforward/portforward.hpp"
 #include "ply/protocol.hpp"
 

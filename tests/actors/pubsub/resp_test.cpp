@@ -1,8 +1,6 @@
 // The RESP parser and glob matcher: pure code, fed with every chunk size.
 #include <catch2/catch.hpp>
 
-#include "chat/chat.hpp"
-#include "chat/irc.hpp"
 #include "pubsub/resp.hpp"
 #include "text.hpp"
 
@@ -101,41 +99,4 @@ TEST_CASE("glob patterns match as Redis's PSUBSCRIBE does", "[resp]") {
   CHECK(glob_match("*a*b*c*", "xxaxxbxxcxx"));
   CHECK_FALSE(glob_match("*a*b*c*", "xxaxxcxxbxx"));
   CHECK(glob_match("[", "") == false);
-}
-
-TEST_CASE("chat names and lines are checked", "[chat]") {
-  CHECK(chat::check_name("alice", 32).empty());
-  CHECK(chat::check_name("Élodie", 32).empty());  // UTF-8 is fine
-  CHECK(chat::check_name("", 32) == "it is empty");
-  CHECK(chat::check_name("a b", 32) == "it contains spaces");
-  CHECK(chat::check_name("/quit", 32) == "it starts with '/'");
-  CHECK(chat::check_name(std::string(33, 'x'), 32) == "longer than 32 bytes");
-  CHECK(chat::check_name("bell\x07", 32) == "it contains control characters");
-  CHECK_FALSE(has_control_chars("tabs\tare fine"));
-  CHECK(has_control_chars(std::string("nul\0inside", 10)));
-  CHECK(has_control_chars("esc\x1b[31m"));
-}
-
-TEST_CASE("IRC lines parse into prefix, command and parameters", "[irc]") {
-  auto m = chat::parse_irc(":nick!u@h privmsg #room :hello there  world\r");
-  REQUIRE(m);
-  CHECK(m->prefix == "nick!u@h");
-  CHECK(m->command == "PRIVMSG");
-  CHECK(m->params == std::vector<std::string>{"#room", "hello there  world"});
-  auto user = chat::parse_irc("USER bob 0 * :Bob Smith");
-  REQUIRE(user);
-  CHECK(user->params == std::vector<std::string>{"bob", "0", "*", "Bob Smith"});
-  CHECK_FALSE(chat::parse_irc(""));
-  CHECK_FALSE(chat::parse_irc("   "));
-  CHECK_FALSE(chat::parse_irc(":onlyprefix"));
-  std::string many = "CMD";
-  for (int i = 0; i < 20; ++i)
-    many += " p" + std::to_string(i);
-  auto capped = chat::parse_irc(many);
-  REQUIRE(capped);
-  CHECK(capped->params.size() == 15);
-  CHECK(capped->params.back() == "p14 p15 p16 p17 p18 p19");
-  CHECK(chat::check_nick("bob", 32).empty());
-  CHECK_FALSE(chat::check_nick("b@b", 32).empty());
-  CHECK_FALSE(chat::check_nick("<b", 32).empty());
 }

@@ -1,0 +1,104 @@
+// Connecting: client endpoints, refused and failed attempts reported to the factory.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "ply/atoms.hpp"
+#include "ply/line_receiver.hpp"
+#include "ply/reactor.hpp"
+#include "recorder.hpp"
+#include "running_reactor.hpp"
+#include "socket_client.hpp"
+#include "test_protocols.hpp"
+
+using namespace ply;
+using namespace ply::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("connecting: connecting to a closed port says connection refused", "[reactor]") {
+  running_reactor rr;
+  rr.start();
+  auto result = std::make_shared<std::promise<std::string>>();
+  auto fut = result->get_future();
+  REQUIRE(rr.r.connect("tcp:host=127.0.0.1:port=1", factory::of<failing_client>(result)));
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  CHECK_THAT(fut.get(), Catch::Contains("connection refused"));
+}
+
+namespace {
+
+/// Says hello once connected, and records the answer.
+class greeter : public protocol {
+public:
+  explicit greeter(recorder_ptr rec) : rec_(std::move(rec)) {
+  }
+  void connection_made() override {
+    rec_->add("made");
+    transport().write("hello");
+  }
+  void data_received(bytes data) override {
+    rec_->add("heard:" + data);
+    transport().lose_connection();
+  }
+  void connection_lost(const caf::error&) override {
+    rec_->add("lost");
+  }
+
+private:
+  recorder_ptr rec_;
+};
+
+} // namespace
+
+TEST_CASE("connecting: a client connects over TCP and over a Unix socket, and talks",
+          "[reactor]") {
+  char tmpl[] = "/tmp/ply-connect-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  auto path = dir + "/s.sock";
+  running_reactor rr;
+  auto port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
+  REQUIRE(rr.r.listen("unix:" + path, factory::for_protocol<echo>(std::make_shared<recorder>())));
+  rr.start();
+  for (auto ep : {"tcp:127.0.0.1:" + std::to_string(port), "unix:" + path}) {
+    INFO(ep);
+    auto rec = std::make_shared<recorder>();
+    REQUIRE(rr.r.connect(ep, client_factory::for_protocol<greeter>(rec)));
+    rec->wait_for("lost", 1, 5000ms);
+    CHECK(rec->starting_with("") == std::vector<std::string>{"made", "heard:hello", "lost"});
+  }
+  rr.stop();
+  ::rmdir(dir.c_str());
+}
+
+TEST_CASE("connecting: a Unix socket nobody listens on says connection refused", "[reactor]") {
+  running_reactor rr;
+  rr.start();
+  auto result = std::make_shared<std::promise<std::string>>();
+  auto fut = result->get_future();
+  REQUIRE(rr.r.connect("unix:/tmp/ply-nobody-listens-here.sock",
+                       factory::of<failing_client>(result)));
+  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+  CHECK_THAT(fut.get(), Catch::Contains("connection refused"));
+}
+
+TEST_CASE("connecting: a bad client endpoint fails at once, naming what is wrong", "[reactor]") {
+  running_reactor rr;
+  auto made = [] { return client_factory::for_protocol<greeter>(std::make_shared<recorder>()); };
+  auto udp = rr.r.connect("udp:9", made());
+  REQUIRE_FALSE(udp);
+  CHECK(is(udp.error(), errc::bad_endpoint));
+  auto nohost = rr.r.connect("tcp:port=80", made());
+  REQUIRE_FALSE(nohost);
+  CHECK(is(nohost.error(), errc::bad_endpoint));
+  auto timeout = rr.r.connect("tcp:127.0.0.1:80:timeout=soon", made());
+  REQUIRE_FALSE(timeout);
+  CHECK_THAT(describe(timeout.error()), Catch::Contains("timeout 'soon' is not a whole number"));
+}
