@@ -48,15 +48,15 @@ public:
   }
 
 private:
-  /// A tcp_server that reports its bound port.
-  class bound_server : public tcp_server {
+  /// A stream_server that reports its bound port.
+  class bound_server : public stream_server {
   public:
     bound_server(std::string name, std::string port, factory_maker make,
                  std::function<void(uint16_t)> bound)
-      : tcp_server(std::move(name), std::move(port), std::move(make)), bound_(std::move(bound)) {
+      : stream_server(std::move(name), std::move(port), std::move(make)), bound_(std::move(bound)) {
     }
     void start_service(reactor& r) override {
-      tcp_server::start_service(r);
+      stream_server::start_service(r);
       if (bound_)
         bound_(port());
     }

@@ -16,7 +16,7 @@ plugin tcp_plugin(std::string name, std::string description, std::string default
                   auto port = std::make_shared<std::string>(default_port);
                   cmd.add_option("--port", *port, "Endpoint to listen on")->capture_default_str();
                   return [port](const std::string& service_name) -> service_ptr {
-                    return std::make_unique<tcp_server>(service_name, *port,
+                    return std::make_unique<stream_server>(service_name, *port,
                                                         factory::for_protocol<P>());
                   };
                 }};

@@ -47,10 +47,10 @@ private:
 };
 
 /// Serves the sequence and persists it.
-class fib_service : public ply::tcp_server {
+class fib_service : public ply::stream_server {
 public:
   fib_service(std::string port, std::shared_ptr<fib_state> st)
-    : tcp_server("fib", std::move(port), ply::factory::of<fib_factory>(st)), st_(std::move(st)) {
+    : stream_server("fib", std::move(port), ply::factory::of<fib_factory>(st)), st_(std::move(st)) {
   }
   nlohmann::json save_state() override {
     std::lock_guard<std::mutex> guard{st_->mtx};

@@ -168,7 +168,7 @@ void register_plugin(plugin_registry& reg) {
                      ->capture_default_str()
                      ->check(CLI::Range(0, 86400));
                    return [port, users, reload](const std::string& name) -> service_ptr {
-                     return std::make_unique<tcp_server>(
+                     return std::make_unique<stream_server>(
                        name, *port, finger_factory(*users, std::chrono::seconds(*reload)));
                    };
                  }});

@@ -213,16 +213,16 @@ public:
     : multi_service(name), opts_(opts), store_(std::make_shared<caf::actor>()) {
     auto store = store_;
     if (!port.empty())
-      add(std::make_unique<tcp_server>(name, port, [store](caf::actor_system& sys) {
+      add(std::make_unique<stream_server>(name, port, [store](caf::actor_system& sys) {
         return line_factory(*store)(sys);
       }));
     if (!memcached.empty())
-      add(std::make_unique<tcp_server>(name + "-memcached", memcached,
+      add(std::make_unique<stream_server>(name + "-memcached", memcached,
                                        [store](caf::actor_system& sys) {
                                          return memcached_factory(*store, {})(sys);
                                        }));
     if (!http.empty())
-      add(std::make_unique<tcp_server>(name + "-http", http, [store](caf::actor_system& sys) {
+      add(std::make_unique<stream_server>(name + "-http", http, [store](caf::actor_system& sys) {
         return web::site_factory(http_root(*store))(sys);
       }));
   }

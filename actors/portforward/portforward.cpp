@@ -192,7 +192,7 @@ void register_portforward_plugin(plugin_registry& reg) {
                    return [port, target](const std::string& name) -> service_ptr {
                      if (auto ep = parse_client_endpoint(*target); !ep)
                        throw std::runtime_error(describe(ep.error()));
-                     return std::make_unique<tcp_server>(name, *port, portforward_factory(*target));
+                     return std::make_unique<stream_server>(name, *port, portforward_factory(*target));
                    };
                  }});
 }

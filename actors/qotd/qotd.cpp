@@ -20,7 +20,7 @@ void register_qotd_plugin(plugin_registry& reg) {
                    cmd.add_option("--port", *port, "Endpoint to listen on")->capture_default_str();
                    cmd.add_option("--quote", *quote, "The quote")->capture_default_str();
                    return service_builder{[port, quote](const std::string& name) -> service_ptr {
-                     return std::make_unique<tcp_server>(name, *port,
+                     return std::make_unique<stream_server>(name, *port,
                                                          factory::for_protocol<qotd>(*quote));
                    }};
                  }});

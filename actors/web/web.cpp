@@ -504,7 +504,7 @@ void register_plugin(plugin_registry& reg) {
         pages->put_child("hello",
                          std::make_shared<static_text>("text/plain; charset=utf-8", "Hello, world!\n"));
         root->put_child("ply", pages);
-        return std::make_unique<tcp_server>(name, *port, site_factory(root, *l));
+        return std::make_unique<stream_server>(name, *port, site_factory(root, *l));
       };
     }});
 }

@@ -1,4 +1,4 @@
-// The evolution of finger, step 9: services. A tcp_server for finger and a timer_service that
+// The evolution of finger, step 9: services. A stream_server for finger and a timer_service that
 // re-reads the users file (NAME: STATUS lines) every 30 seconds, started and stopped together.
 //   build/bin/finger09_reload --port tcp:8079 --users /etc/ply-finger-users
 #include <ply/ply.hpp>
@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("--users FILE is required");
     // The factory re-reads the file on its own timer: the users stay inside its actor.
     auto app = std::make_shared<ply::multi_service>("finger");
-    app->add(std::make_unique<ply::tcp_server>(
+    app->add(std::make_unique<ply::stream_server>(
       "finger", port, ply::actors::finger::finger_factory(users, std::chrono::seconds(reload))));
     app->start_service(r);
     r.add_stop_hook([app] { return app->stop_service(); });

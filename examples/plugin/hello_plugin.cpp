@@ -36,7 +36,7 @@ PLY_PLUGIN_EXPORT void ply_register_plugins(ply::plugin_registry& reg) {
                           ->capture_default_str();
                         return ply::service_builder{
                           [port, greeting](const std::string& name) -> ply::service_ptr {
-                            return std::make_unique<ply::tcp_server>(
+                            return std::make_unique<ply::stream_server>(
                               name, *port, ply::factory::for_protocol<hello>(*greeting));
                           }};
                       }});

@@ -85,7 +85,7 @@ private:
 
 ply::service_ptr make_control_service(const std::string& endpoint,
                                       std::shared_ptr<const control_info> info) {
-  return std::make_unique<ply::tcp_server>("control", endpoint,
+  return std::make_unique<ply::stream_server>("control", endpoint,
                                            ply::factory::of<control_factory>(std::move(info)));
 }
 

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
+#include "ply/detail/traced_actor.hpp"
 #include <caf/message_handler.hpp>
 
 #include "ply/address.hpp"
@@ -24,7 +24,7 @@ using datagram_maker = std::function<caf::actor(caf::actor_system&)>;
 /// A UDP protocol (Twisted's DatagramProtocol): one actor for a bound UDP port, which hears every
 /// datagram with its sender and answers with `write_to`. It runs on the reactor thread that owns
 /// the socket; UDP keeps no order and no delivery promise, and neither does this.
-class datagram_protocol : public caf::event_based_actor {
+class datagram_protocol : public detail::traced_actor {
 public:
   datagram_protocol();
   ~datagram_protocol() override;

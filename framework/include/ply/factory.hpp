@@ -6,12 +6,11 @@
 #include <utility>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/message_handler.hpp>
 
 #include "ply/address.hpp"
 #include "ply/detail/hosted.hpp"
-#include "ply/trace.hpp"
+#include "ply/detail/traced_actor.hpp"
 #include "ply/transport.hpp"
 
 namespace ply {
@@ -23,7 +22,7 @@ using factory_maker = std::function<caf::actor(caf::actor_system&)>;
 
 /// A factory: a supervisor actor that builds one protocol actor per connection, monitors them and
 /// holds their shared state (which protocol actors reach by messages, never by shared memory).
-class factory : public caf::event_based_actor {
+class factory : public detail::traced_actor {
 public:
   factory();
   ~factory() override;
@@ -73,13 +72,7 @@ public:
   template <class P, class... Ts>
   static factory_maker for_protocol(Ts... xs);
 
-  /// Traces the message when tracing is on (`ply/trace.hpp`), then enqueues it as CAF does.
-  void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) override;
-
 protected:
-  /// Traces the handling when tracing is on, then handles the message as CAF does.
-  caf::invoke_message_result consume(caf::mailbox_element& x) override;
-
   caf::behavior make_behavior() final;
 
   /// Lets go of the transports of protocol actors still alive.
@@ -90,8 +83,6 @@ protected:
   virtual void on_connection_lost(const caf::error& reason);
 
 private:
-  /// Live counters for `ply-trace top`.
-  trace::detail::live_entry live_;
   void handle_connection(transport_ptr t);
 
   ply::reactor* reactor_ = nullptr;

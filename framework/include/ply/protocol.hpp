@@ -4,11 +4,10 @@
 #include <optional>
 #include <string>
 
-#include <caf/event_based_actor.hpp>
 #include <caf/message_handler.hpp>
 
 #include "ply/bytes.hpp"
-#include "ply/trace.hpp"
+#include "ply/detail/traced_actor.hpp"
 #include "ply/transport.hpp"
 
 namespace ply {
@@ -23,7 +22,7 @@ namespace ply {
 ///   void data_received(ply::bytes data) override { transport().write(data); }
 /// };
 /// ```
-class protocol : public caf::event_based_actor {
+class protocol : public detail::traced_actor {
 public:
   protocol();
   ~protocol() override;
@@ -73,9 +72,6 @@ public:
 
   const char* name() const override;
 
-  /// Traces the message when tracing is on (`ply/trace.hpp`), then enqueues it as CAF does.
-  void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) override;
-
 protected:
   /// The framework's handlers for the connection's events; subclasses for other transports add
   /// theirs (`process_protocol`).
@@ -85,7 +81,7 @@ protected:
   /// for the exit status too).
   virtual void connection_done();
 
-  /// Traces the handling when tracing is on, then handles the message as CAF does.
+  /// Handles the message, then ends a cleanly closed connection once no response is awaited.
   caf::invoke_message_result consume(caf::mailbox_element& x) override;
 
   caf::behavior make_behavior() override;
@@ -95,8 +91,6 @@ protected:
   void on_exit() override;
 
 private:
-  /// Live counters for `ply-trace top`.
-  trace::detail::live_entry live_;
   void handle_lost(caf::error reason);
   void end_connection(caf::error reason);
   bool awaits_responses() const;

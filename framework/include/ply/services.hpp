@@ -14,11 +14,11 @@
 
 namespace ply {
 
-/// Listens on an endpoint while running (Twisted's TCPServer / strports.service); any stream
-/// endpoint string works, `unix:/path` included.
-class tcp_server : public service {
+/// Listens on a stream endpoint while running (Twisted's TCPServer / strports.service): `tcp:`,
+/// `ssl:` or `unix:/path`.
+class stream_server : public service {
 public:
-  tcp_server(std::string name, std::string endpoint, factory_maker make);
+  stream_server(std::string name, std::string endpoint, factory_maker make);
 
   void start_service(reactor& r) override;
   deferred<void> stop_service() override;
@@ -44,7 +44,7 @@ private:
 };
 
 /// Listens on a Unix socket file while running (Twisted's UNIXServer).
-class unix_server : public tcp_server {
+class unix_server : public stream_server {
 public:
   unix_server(std::string name, const std::string& path, factory_maker make);
 };

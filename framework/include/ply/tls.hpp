@@ -7,6 +7,10 @@
 
 namespace ply {
 
+namespace detail {
+class tls_session;
+}
+
 /// TLS settings for stream connections (OpenSSL): a server's certificate and key, or what a client
 /// trusts. Built once and shared by every connection that uses it; `ssl:` endpoints build their
 /// own from their options, and `transport::start_tls` takes one to upgrade a running connection.
@@ -27,12 +31,12 @@ public:
 
   bool is_server() const;
 
-  /// Framework use.
+private:
+  friend class detail::tls_session;
   impl& get() const {
     return *impl_;
   }
 
-private:
   explicit tls_context(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };

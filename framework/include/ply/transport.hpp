@@ -15,6 +15,7 @@
 
 namespace ply {
 
+class factory;
 class tls_context;
 
 /// The handle a protocol actor writes to. The reactor owns the socket; a transport may be used from
@@ -72,7 +73,11 @@ public:
   /// A process-wide unique connection id, for logs and traces.
   virtual uint64_t id() const = 0;
 
-  /// Framework use: from now on deliver the connection's events to `protocol`.
+protected:
+  friend class factory;
+
+  /// From now on delivers the connection's events to `protocol` (the factory that built it
+  /// calls this once).
   virtual void attach(caf::actor protocol) = 0;
 };
 

@@ -1,48 +1,12 @@
 #include "ply/deferred.hpp"
 
-#include <mutex>
-
 #include <spdlog/spdlog.h>
 
-#include "ply/testing/unhandled_failures.hpp"
 #include "ply/trace.hpp"
 
 namespace ply {
 
-namespace {
-
-std::mutex unhandled_mtx;
-std::vector<std::string> unhandled_log;
-size_t unhandled_total = 0;
-
-} // namespace
-
-namespace testing {
-
-std::vector<std::string> take_unhandled_failures() {
-  std::lock_guard<std::mutex> guard{unhandled_mtx};
-  std::vector<std::string> out;
-  out.swap(unhandled_log);
-  return out;
-}
-
-size_t unhandled_failure_count() {
-  std::lock_guard<std::mutex> guard{unhandled_mtx};
-  return unhandled_total;
-}
-
-} // namespace testing
-
 namespace detail {
-
-void report_unhandled(const failure& f) {
-  auto text = f.traceback();
-  spdlog::error("unhandled failure in a deferred: {}", text);
-  trace::record("deferred", "\"state\":\"unhandled\",\"what\":" + trace::quote(f.message()));
-  std::lock_guard<std::mutex> guard{unhandled_mtx};
-  ++unhandled_total;
-  unhandled_log.push_back(std::move(text));
-}
 
 deferred_state::~deferred_state() {
   timeout.cancel();

@@ -10,7 +10,7 @@
 
 namespace ply {
 
-datagram_protocol::datagram_protocol() : caf::event_based_actor(detail::take_actor_config()) {
+datagram_protocol::datagram_protocol() : traced_actor(detail::take_actor_config()) {
 }
 
 datagram_protocol::~datagram_protocol() = default;
@@ -49,6 +49,7 @@ const char* datagram_protocol::name() const {
 }
 
 caf::behavior datagram_protocol::make_behavior() {
+  trace_start(0);
   caf::message_handler framework{
     [this](detail::udp_start_atom, std::shared_ptr<detail::udp_port>& p) {
       port_ = std::move(p);
@@ -67,6 +68,7 @@ caf::behavior datagram_protocol::make_behavior() {
 }
 
 void datagram_protocol::on_exit() {
+  trace_end();
   if (port_)
     port_->close();
   port_.reset();

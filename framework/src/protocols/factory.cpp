@@ -11,7 +11,7 @@
 
 namespace ply {
 
-factory::factory() : caf::event_based_actor(detail::take_actor_config()) {
+factory::factory() : traced_actor(detail::take_actor_config()) {
   set_down_handler([this](caf::down_msg& dm) {
     auto i = protocols_.find(dm.source);
     if (i == protocols_.end())
@@ -32,21 +32,8 @@ factory::factory() : caf::event_based_actor(detail::take_actor_config()) {
 factory::~factory() = default;
 
 void factory::on_exit() {
-  trace::detail::on_exit(this, name(), fail_state());
-  trace::detail::live_ended(live_);
+  trace_end();
   protocols_.clear();
-}
-
-void factory::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
-  trace::detail::live_enqueued(live_);
-  what = trace::detail::unwrap(std::move(what));
-  trace::detail::on_enqueue(this, *what);
-  caf::event_based_actor::enqueue(std::move(what), host);
-}
-
-caf::invoke_message_result factory::consume(caf::mailbox_element& x) {
-  trace::detail::live_handled(live_);
-  return trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
 }
 
 void factory::start_factory() {
@@ -112,8 +99,7 @@ void factory::handle_connection(transport_ptr t) {
 }
 
 caf::behavior factory::make_behavior() {
-  trace::detail::live_started(live_, id(), trace::detail::actor_type(this, name()));
-  trace::detail::on_spawn(this, name(), 0);
+  trace_start(0);
   caf::message_handler framework{
     [this](detail::start_factory_atom, detail::reactor_ref r) {
       reactor_ = r.ptr;

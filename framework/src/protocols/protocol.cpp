@@ -41,7 +41,7 @@ std::string demangle(const char* name) {
 
 } // namespace
 
-protocol::protocol() : caf::event_based_actor(detail::take_actor_config()) {
+protocol::protocol() : traced_actor(detail::take_actor_config()) {
   set_exception_handler([this](std::exception_ptr& eptr) -> caf::error {
     std::string what = "unknown exception";
     try {
@@ -114,8 +114,7 @@ caf::message_handler protocol::framework_handlers() {
     [this](detail::made_atom, transport_ptr& t, caf::actor& f) {
       transport_ = std::move(t);
       factory_ = std::move(f);
-      trace::detail::live_started(live_, id(), trace::detail::actor_type(this, name()));
-      trace::detail::on_spawn(this, name(), factory_ ? factory_.id() : 0);
+      trace_start(factory_ ? factory_.id() : 0);
       connection_made();
     },
     [this](detail::data_atom, bytes& data) {
@@ -176,25 +175,15 @@ caf::behavior protocol::make_behavior() {
   return framework_handlers();
 }
 
-void protocol::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) {
-  trace::detail::live_enqueued(live_);
-  what = trace::detail::unwrap(std::move(what));
-  trace::detail::on_enqueue(this, *what);
-  caf::event_based_actor::enqueue(std::move(what), host);
-}
-
 caf::invoke_message_result protocol::consume(caf::mailbox_element& x) {
-  trace::detail::live_handled(live_);
-  auto result =
-    trace::detail::on_consume(this, x, [&] { return caf::event_based_actor::consume(x); });
+  auto result = traced_actor::consume(x);
   if (draining_ && !awaits_responses())
     end_connection(std::move(*draining_));
   return result;
 }
 
 void protocol::on_exit() {
-  trace::detail::on_exit(this, name(), fail_state());
-  trace::detail::live_ended(live_);
+  trace_end();
   if (transport_ && !lost_) {
     spdlog::debug("[{}] protocol actor ended before its connection: aborting it", log_prefix());
     transport_->abort_connection();

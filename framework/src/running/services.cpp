@@ -12,13 +12,13 @@
 
 namespace ply {
 
-// -- tcp_server -----------------------------------------------------------------------------------
+// -- stream_server -----------------------------------------------------------------------------------
 
-tcp_server::tcp_server(std::string name, std::string endpoint, factory_maker make)
+stream_server::stream_server(std::string name, std::string endpoint, factory_maker make)
   : service(std::move(name)), endpoint_(std::move(endpoint)), make_(std::move(make)) {
 }
 
-void tcp_server::start_service(reactor& r) {
+void stream_server::start_service(reactor& r) {
   reactor_ = &r;
   factory_ = make_(r.system());
   auto port = r.listen(endpoint_, factory_);
@@ -35,7 +35,7 @@ void tcp_server::start_service(reactor& r) {
   service::start_service(r);
 }
 
-deferred<void> tcp_server::stop_service() {
+deferred<void> stream_server::stop_service() {
   if (reactor_ != nullptr && port_ != 0)
     reactor_->stop_listening(port_);
   else if (reactor_ != nullptr && !bound_.empty())
@@ -43,7 +43,7 @@ deferred<void> tcp_server::stop_service() {
   return service::stop_service();
 }
 
-std::vector<std::string> tcp_server::endpoints() const {
+std::vector<std::string> stream_server::endpoints() const {
   if (bound_.empty())
     return {};
   return {bound_};
@@ -52,7 +52,7 @@ std::vector<std::string> tcp_server::endpoints() const {
 // -- unix_server ----------------------------------------------------------------------------------
 
 unix_server::unix_server(std::string name, const std::string& path, factory_maker make)
-  : tcp_server(std::move(name), "unix:" + path, std::move(make)) {
+  : stream_server(std::move(name), "unix:" + path, std::move(make)) {
 }
 
 // -- timer_service --------------------------------------------------------------------------------

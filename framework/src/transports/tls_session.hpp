@@ -7,17 +7,7 @@
 #include "ply/bytes.hpp"
 #include "ply/tls.hpp"
 
-namespace ply {
-
-struct tls_context::impl {
-  SSL_CTX* ctx = nullptr;
-  bool server = false;
-  bool verify = true;
-  std::string host;
-  ~impl();
-};
-
-namespace detail {
+namespace ply::detail {
 
 /// One connection's TLS state over memory BIOs: ciphertext in from the socket, plaintext out to
 /// the protocol, and back. Pure OpenSSL, no I/O of its own.
@@ -56,5 +46,4 @@ private:
   std::string pending_;  ///< plaintext written before the handshake finished
 };
 
-} // namespace detail
-} // namespace ply
+} // namespace ply::detail

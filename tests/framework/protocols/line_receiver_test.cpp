@@ -82,3 +82,49 @@ TEST_CASE("a line over max_length closes only that connection", "[protocol]") {
   CHECK(good->written() == "still here\r\n");
   CHECK(rec->count("line:ignored") == 0);
 }
+
+namespace {
+
+/// Lines end in ";" both ways; "raw" switches to raw mode for one chunk, then back to lines with
+/// that chunk's tail after a "|".
+class semicolons : public line_receiver {
+public:
+  explicit semicolons(recorder_ptr rec) : rec_(std::move(rec)) {
+    set_delimiter(";");
+    set_line_ending(";");
+  }
+  void line_received(std::string_view line) override {
+    rec_->add("line:" + std::string{line});
+    if (line == "raw")
+      set_raw_mode();
+    else
+      send_line(line);
+  }
+  void raw_data_received(bytes data) override {
+    auto bar = data.find('|');
+    rec_->add("raw:" + data.substr(0, bar));
+    set_line_mode(bar == bytes::npos ? bytes{} : data.substr(bar + 1));
+  }
+
+private:
+  recorder_ptr rec_;
+};
+
+} // namespace
+
+TEST_CASE("line receiver: its own delimiter and line ending, and back from raw mode with the "
+          "rest framed first", "[protocol]") {
+  test_system ts;
+  auto rec = std::make_shared<recorder>();
+  auto t = memory_transport::make();
+  t->connect(ts.spawn<semicolons>(rec));
+  t->feed("a;raw;");
+  ts.run();
+  t->feed("blob|b;c");
+  ts.run();
+  t->feed(";");
+  ts.run();
+  CHECK(rec->starting_with("") == std::vector<std::string>{"line:a", "line:raw", "raw:blob",
+                                                            "line:b", "line:c"});
+  CHECK(t->written() == "a;b;c;");
+}

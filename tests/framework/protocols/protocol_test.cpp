@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <caf/send.hpp>
+
 #include "ply/testing/memory_transport.hpp"
 #include "ply/testing/test_system.hpp"
 #include "recorder.hpp"
@@ -103,4 +105,39 @@ TEST_CASE("producer flow control reaches the protocol", "[protocol]") {
   ts.run();
   CHECK(rec->starting_with("pause").size() == 1);
   CHECK(rec->starting_with("resume").size() == 1);
+}
+
+namespace {
+
+/// Answers "ping" with "pong"; after the peer says "switch", with "PONG" (become_protocol).
+class switcher : public protocol {
+public:
+  void data_received(bytes data) override {
+    if (data == "switch")
+      become_protocol({[this](caf::atom_value) { transport().write("PONG"); }});
+    else
+      transport().write("data:" + data + " ");
+  }
+  caf::message_handler extra_behavior() override {
+    return {[this](caf::atom_value) { transport().write("pong "); }};
+  }
+};
+
+} // namespace
+
+TEST_CASE("become_protocol swaps the protocol's own handlers and keeps the connection's",
+          "[protocol]") {
+  test_system ts;
+  auto t = memory_transport::make();
+  auto p = ts.spawn<switcher>();
+  t->connect(p);
+  caf::anon_send(p, caf::atom("ping"));
+  ts.run();
+  t->feed("switch");
+  ts.run();
+  caf::anon_send(p, caf::atom("ping"));
+  ts.run();
+  t->feed("still data");
+  ts.run();
+  CHECK(t->written() == "pong PONGdata:still data ");
 }

@@ -7,6 +7,8 @@
 #include <future>
 #include <thread>
 
+#include <caf/scoped_actor.hpp>
+
 #include "ply/protocol.hpp"
 #include "reactor_fixture.hpp"
 #include "socket_client.hpp"
@@ -25,11 +27,14 @@ struct echo : protocol {
 
 } // namespace
 
-TEST_CASE("a tcp_server listens while running and stops listening when stopped", "[service]") {
+TEST_CASE("a stream_server listens while running and stops listening when stopped", "[service]") {
   reactor_fixture fx;
-  tcp_server srv{"echo", "tcp:0:interface=127.0.0.1", factory::for_protocol<echo>()};
+  stream_server srv{"echo", "tcp:0:interface=127.0.0.1", factory::for_protocol<echo>()};
   srv.start_service(fx.r);
   REQUIRE(srv.port() != 0);
+  REQUIRE(srv.factory_actor());
+  caf::scoped_actor self{fx.sys};
+  self->monitor(srv.factory_actor());
   CHECK(srv.endpoints() == std::vector<std::string>{"127.0.0.1:" + std::to_string(srv.port())});
   std::thread t{[&] { fx.r.run(); }};
   {
@@ -41,6 +46,10 @@ TEST_CASE("a tcp_server listens while running and stops listening when stopped",
   CHECK_THROWS(ply::test::socket_client{srv.port()});
   fx.r.stop();
   t.join();
+  // The factory stops with the reactor.
+  bool down = false;
+  self->receive([&](caf::down_msg&) { down = true; }, caf::after(5s) >> [] {});
+  CHECK(down);
 }
 
 TEST_CASE("client_service backs off exponentially and reconnects once a server is there",
