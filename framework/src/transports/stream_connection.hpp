@@ -13,6 +13,7 @@
 #include <caf/message.hpp>
 
 #include "reactor/asio.hpp"
+#include "reactor/io_thread.hpp"
 #include "ply/transport.hpp"
 
 namespace ply::detail {
@@ -178,5 +179,31 @@ private:
   std::unique_ptr<tls_session> tls_;  ///< after start_tls: all bytes go through it
   caf::error close_reason_;
 };
+
+// -- calls from any thread, run on the owning one in order ----------------------------------------
+
+inline bool stream_connection::runs_now() const {
+  return thread_.in_thread() && posted_.load(std::memory_order_acquire) == 0;
+}
+
+template <class F>
+void stream_connection::post_in_order(F f) {
+  posted_.fetch_add(1, std::memory_order_acq_rel);
+  auto run = [self = shared_from_this(), f = std::move(f)]() mutable {
+    self->posted_.fetch_sub(1, std::memory_order_acq_rel);
+    f();
+  };
+  auto posted = io_thread::post_ordered(home_, std::move(run));
+  if (!posted)
+    posted_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+template <class F>
+void stream_connection::on_thread(F f) {
+  if (runs_now())
+    f();
+  else
+    post_in_order(std::move(f));
+}
 
 } // namespace ply::detail
