@@ -29,8 +29,7 @@ public:
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
-      throw std::runtime_error("connect failed");
+    connect_or_throw(reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   }
 
   /// Connects to the Unix socket at `path`.
@@ -41,8 +40,7 @@ public:
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
-      throw std::runtime_error("connect failed");
+    connect_or_throw(reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   }
 
   ~socket_client() {
@@ -118,6 +116,15 @@ public:
   }
 
 private:
+  /// Connects, or closes the socket and throws (a destructor would not run).
+  void connect_or_throw(const sockaddr* addr, socklen_t len) {
+    if (::connect(fd_, addr, len) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error("connect failed");
+    }
+  }
+
   int fd_ = -1;
   std::string pending_;
 };

@@ -1,17 +1,20 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "ply/transport.hpp"
 
 namespace caf {
 class actor_system_config;
+}
+
+namespace CLI {
+class App;
 }
 
 namespace ply {
@@ -21,22 +24,29 @@ namespace ply {
 class command_line {
 public:
   command_line(std::string name, std::string description);
+  ~command_line();
+  command_line(const command_line&) = delete;
+  command_line& operator=(const command_line&) = delete;
 
   /// Adds an option `--name` bound to `value` (its current value is the documented default).
-  template <class T>
-  command_line& add(const std::string& flag, T& value, const std::string& help) {
-    app_.add_option(flag, value, help)->capture_default_str();
-    return *this;
-  }
+  /// A repeatable option collects into a vector.
+  command_line& add(const std::string& flag, std::string& value, const std::string& help);
+  command_line& add(const std::string& flag, std::vector<std::string>& value,
+                    const std::string& help);
+  command_line& add(const std::string& flag, double& value, const std::string& help);
+  command_line& add(const std::string& flag, int& value, const std::string& help);
+  command_line& add(const std::string& flag, long& value, const std::string& help);
+  command_line& add(const std::string& flag, unsigned& value, const std::string& help);
+  command_line& add(const std::string& flag, unsigned long& value, const std::string& help);
+  command_line& add(const std::string& flag, uint16_t& value, const std::string& help);
 
   /// Adds a boolean flag.
-  command_line& flag(const std::string& flag, bool& value, const std::string& help) {
-    app_.add_flag(flag, value, help);
-    return *this;
-  }
+  command_line& flag(const std::string& flag, bool& value, const std::string& help);
 
+  /// The CLI11 app behind it, for what `add` does not cover (include <CLI/CLI.hpp> to use it):
+  /// kept out of this header, so that a program that only adds options compiles without CLI11.
   CLI::App& app() {
-    return app_;
+    return *app_;
   }
 
   /// Sets CAF options in code (scheduler threads, a module), before the actor system starts;
@@ -58,7 +68,10 @@ public:
   std::vector<std::function<void(caf::actor_system_config&)>> caf_hooks;
 
 private:
-  CLI::App app_;
+  template <class T>
+  command_line& add_option(const std::string& flag, T& value, const std::string& help);
+
+  std::unique_ptr<CLI::App> app_;
 };
 
 } // namespace ply

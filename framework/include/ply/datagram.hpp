@@ -5,12 +5,12 @@
 #include <memory>
 
 #include <caf/actor_system.hpp>
-#include "ply/detail/traced_actor.hpp"
 #include <caf/message_handler.hpp>
 
 #include "ply/address.hpp"
 #include "ply/bytes.hpp"
 #include "ply/detail/hosted.hpp"
+#include "ply/detail/traced_actor.hpp"
 
 namespace ply {
 

@@ -53,20 +53,28 @@ bool io_thread::post_ordered(const std::weak_ptr<io_thread>& home, std::function
     first = t->ordered_.empty();
     t->ordered_.push_back(std::move(f));
   }
+  // A raw pointer: the handler lives in this thread's own io_context, so it cannot outlive it
+  // (a shared one would keep the thread alive from inside a stopped context).
   if (first)
-    asio::post(t->ioc, [t] { t->run_ordered(); });
+    asio::post(t->ioc, [self = t.get()] { self->run_ordered(); });
   return true;
 }
 
 void io_thread::run_ordered() {
+  std::vector<std::function<void()>> batch;
   {
     std::lock_guard<std::mutex> guard{ordered_mtx_};
-    running_.swap(ordered_);
+    batch.swap(ordered_);
   }
   // What these functions give to post_ordered goes into the next batch, behind the others.
-  for (auto& f : running_)
+  for (auto& f : batch)
     f();
-  running_.clear();
+  // The batch's memory serves the next one, unless that one has begun meanwhile (a fan-out would
+  // otherwise grow a new vector every time).
+  batch.clear();
+  std::lock_guard<std::mutex> guard{ordered_mtx_};
+  if (ordered_.empty())
+    ordered_.swap(batch);
 }
 
 io_thread::~io_thread() {

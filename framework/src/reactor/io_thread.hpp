@@ -135,8 +135,7 @@ private:
 
   /// Functions given to `post_ordered`, in order; one posted handler runs them all.
   std::mutex ordered_mtx_;
-  std::vector<std::function<void()>> ordered_;   ///< guarded by ordered_mtx_
-  std::vector<std::function<void()>> running_;   ///< the batch being run (this thread only)
+  std::vector<std::function<void()>> ordered_;  ///< guarded by ordered_mtx_
 
   static thread_local io_thread* current_;
   size_t index_;

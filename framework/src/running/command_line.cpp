@@ -1,29 +1,82 @@
 #include "ply/command_line.hpp"
 
+#include <CLI/CLI.hpp>
+
 namespace ply {
 
 command_line::command_line(std::string name, std::string description)
-  : app_(std::move(description), std::move(name)) {
-  app_.add_option("--log-level", log_level,
+  : app_(std::make_unique<CLI::App>(std::move(description), std::move(name))) {
+  app_->add_option("--log-level", log_level,
                   "Log level: trace, debug, info, warn, error, critical or off")
     ->capture_default_str();
-  app_.add_option("--reactor-threads", reactor_threads, "Number of reactor threads")
+  app_->add_option("--reactor-threads", reactor_threads, "Number of reactor threads")
     ->capture_default_str()
     ->check(CLI::Range(1, 64));
-  app_.add_option("--max-connections", max_connections,
+  app_->add_option("--max-connections", max_connections,
                   "Connections open at once; more are accepted and closed at once (0: as many as "
                   "the open-file limit allows)")
     ->capture_default_str();
-  app_.add_option("--max-output", max_output,
+  app_->add_option("--max-output", max_output,
                   "Bytes that may wait for a client that does not read before it is cut off (0: "
                   "no limit; at most 4 GiB)")
     ->capture_default_str();
-  app_.add_option("--trace", trace_file,
+  app_->add_option("--trace", trace_file,
                   "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "
                   "PLY_TRACE=FILE");
-  app_.add_option("--caf-config", caf_config,
+  app_->add_option("--caf-config", caf_config,
                   "CAF options from an INI file (for example [scheduler] max-threads=2)")
     ->check(CLI::ExistingFile);
+}
+
+command_line::~command_line() = default;
+
+template <class T>
+command_line& command_line::add_option(const std::string& flag, T& value,
+                                       const std::string& help) {
+  app_->add_option(flag, value, help)->capture_default_str();
+  return *this;
+}
+
+command_line& command_line::add(const std::string& flag, std::string& value,
+                                const std::string& help) {
+  return add_option(flag, value, help);
+}
+
+command_line& command_line::add(const std::string& flag, std::vector<std::string>& value,
+                                const std::string& help) {
+  return add_option(flag, value, help);
+}
+
+command_line& command_line::add(const std::string& flag, double& value, const std::string& help) {
+  return add_option(flag, value, help);
+}
+
+command_line& command_line::add(const std::string& flag, int& value, const std::string& help) {
+  return add_option(flag, value, help);
+}
+
+command_line& command_line::add(const std::string& flag, long& value, const std::string& help) {
+  return add_option(flag, value, help);
+}
+
+command_line& command_line::add(const std::string& flag, unsigned& value,
+                                const std::string& help) {
+  return add_option(flag, value, help);
+}
+
+command_line& command_line::add(const std::string& flag, unsigned long& value,
+                                const std::string& help) {
+  return add_option(flag, value, help);
+}
+
+command_line& command_line::add(const std::string& flag, uint16_t& value,
+                                const std::string& help) {
+  return add_option(flag, value, help);
+}
+
+command_line& command_line::flag(const std::string& flag, bool& value, const std::string& help) {
+  app_->add_flag(flag, value, help);
+  return *this;
 }
 
 } // namespace ply

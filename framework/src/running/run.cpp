@@ -11,6 +11,8 @@
 #include <caf/message.hpp>
 
 #include "ply/command_line.hpp"
+
+#include <CLI/CLI.hpp>
 #include "ply/error.hpp"
 #include "ply/log.hpp"
 #include "ply/reactor.hpp"

@@ -83,7 +83,6 @@ void stream_connection::open() {
   spdlog::debug("[conn {}] connection from {} to {}", id_, peer().to_string(), host().to_string());
 }
 
-
 void stream_connection::update_interest() {
   uint32_t want = 0;
   if (state_ != state::closed) {
@@ -109,7 +108,6 @@ void stream_connection::on_events(uint32_t events) {
   if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && (interest_ & EPOLLOUT) && state_ != state::closed)
     on_writable();
 }
-
 
 void stream_connection::lose_connection() {
   on_thread([this] { do_lose(); });
@@ -161,7 +159,6 @@ void stream_connection::resume_reading() {
     update_interest();
   });
 }
-
 
 uint64_t stream_connection::id() const {
   return id_;

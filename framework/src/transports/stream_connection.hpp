@@ -18,7 +18,6 @@
 
 namespace ply::detail {
 
-class io_thread;
 class tls_session;
 
 /// A stream connection (TCP or Unix socket) owned by one reactor thread: the transport of one

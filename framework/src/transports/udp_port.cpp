@@ -88,7 +88,6 @@ void udp_port::close() {
   });
 }
 
-
 caf::expected<uint16_t> udp_ports::bind(reactor_core& core, std::string_view text,
                                         const datagram_maker& make) {
   auto ep = parse_server_endpoint(text);

@@ -76,8 +76,10 @@ cluster_options fast(std::vector<std::string> join = {}) {
   cluster_options o;
   o.listen = "tcp:0:interface=127.0.0.1";
   o.join = std::move(join);
-  o.heartbeat = 0.2;
-  o.timeout = 1.0;
+  // "down" comes from the member actor's exit, not from missed heartbeats: a long timeout keeps
+  // a slow machine (or a sanitizer) from dropping the link in between.
+  o.heartbeat = 0.5;
+  o.timeout = 10.0;
   return o;
 }
 

@@ -79,14 +79,16 @@ TEST_CASE("connecting: a client connects over TCP and over a Unix socket, and ta
 }
 
 TEST_CASE("connecting: a Unix socket nobody listens on says connection refused", "[reactor]") {
+  char tmpl[] = "/tmp/ply-connect-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
   running_reactor rr;
   rr.start();
   auto result = std::make_shared<std::promise<std::string>>();
   auto fut = result->get_future();
-  REQUIRE(rr.r.connect("unix:/tmp/ply-nobody-listens-here.sock",
-                       factory::of<failing_client>(result)));
+  REQUIRE(rr.r.connect("unix:" + dir + "/nobody.sock", factory::of<failing_client>(result)));
   REQUIRE(fut.wait_for(5s) == std::future_status::ready);
   CHECK_THAT(fut.get(), Catch::Contains("connection refused"));
+  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("connecting: a bad client endpoint fails at once, naming what is wrong", "[reactor]") {

@@ -58,7 +58,8 @@ TEST_CASE("stream connection: writes after lose_connection are dropped, what cam
   CHECK(eof);
 }
 
-TEST_CASE("stream connection: a full write buffer pauses the producer, draining resumes it, nothing lost",
+TEST_CASE("stream connection: a full write buffer pauses the producer, draining resumes it, "
+          "nothing lost",
           "[reactor]") {
   auto rec = std::make_shared<recorder>();
   running_reactor rr;
@@ -74,89 +75,70 @@ TEST_CASE("stream connection: a full write buffer pauses the producer, draining 
   CHECK(rec->count("resume") == rec->count("pause"));
 }
 
-TEST_CASE("stream connection: a protocol's writes keep their order whichever thread runs the actor",
-          "[reactor]") {
-  // Bytes from the peer run the protocol actor on the reactor's thread, right after the read;
-  // a message from another actor runs it on one of CAF's threads, whose writes are posted to the
-  // reactor's thread. Here the actor writes "0" on CAF's thread while the reactor's thread is busy
-  // with a batch of events, then "1" on the reactor's thread, later in the same batch: "1" must
-  // not overtake "0" (nor lose_connection, made with it).
+namespace {
+
+/// What a numberer's client reads when its writes come from both threads: a batch of events
+/// holds the reactor's thread on `held` holder sockets, with the numberer's socket after the
+/// first of them. While each holder blocks the thread, a nudge makes the numberer write on one of
+/// CAF's threads; between the holders, the numberer's own bytes make it write on the reactor's
+/// thread. It writes `held` + 1 numbered lines, then closes.
+std::string writes_from_both_threads(int held) {
   auto rec = std::make_shared<recorder>();
   auto gate = std::make_shared<holder::gate>();
   auto me = std::make_shared<std::promise<caf::actor>>();
   running_reactor rr;
   auto hold_port = rr.listen(factory::for_protocol<holder>(rec, gate));
-  auto num_port = rr.listen(factory::for_protocol<numberer>(me, rec, 2));
+  auto num_port = rr.listen(factory::for_protocol<numberer>(me, rec, held + 1));
   rr.start();
   socket_client first{hold_port};
-  socket_client second{hold_port};
+  std::vector<std::unique_ptr<socket_client>> holders;
+  for (int i = 0; i < held; ++i)
+    holders.push_back(std::make_unique<socket_client>(hold_port));
   socket_client c{num_port};
   auto fut = me->get_future();
   REQUIRE(fut.wait_for(5s) == std::future_status::ready);
   auto proto = fut.get();
-  // While the reactor's thread is held, the next two sockets become readable: one batch.
+  // While the reactor's thread is held, the next sockets become readable: one batch.
   first.send("x");
   rec->wait_for("held 1", 1, 5000ms);
   REQUIRE(rec->count("held 1") == 1);
-  second.send("x");
+  holders[0]->send("x");
   c.send("x");
+  for (int i = 1; i < held; ++i)
+    holders[i]->send("x");
   gate->opened = 1;
-  rec->wait_for("held 2", 1, 5000ms);
-  REQUIRE(rec->count("held 2") == 1);
-  // The batch's first event holds the thread; the nudge runs the actor elsewhere meanwhile.
-  caf::anon_send(proto, caf::atom("nudge"));
-  rec->wait_for("nudged", 1, 5000ms);
-  REQUIRE(rec->count("nudged") == 1);
-  gate->opened = 2;
+  for (int k = 1; k <= held; ++k) {
+    auto name = "held " + std::to_string(k + 1);
+    rec->wait_for(name, 1, 5000ms);
+    REQUIRE(rec->count(name) == 1);
+    caf::anon_send(proto, caf::atom("nudge"));
+    rec->wait_for("nudged", k, 5000ms);
+    REQUIRE(rec->count("nudged") == static_cast<size_t>(k));
+    gate->opened = k + 1;
+  }
   auto [data, eof] = c.read_to_eof();
-  CHECK(data == "0\n1\n");
   CHECK(eof);
+  return data;
 }
 
-TEST_CASE("stream connection: writes posted from the reactor's thread and from CAF's threads keep their "
-          "order", "[reactor]") {
+} // namespace
+
+TEST_CASE("stream connection: a protocol's writes keep their order whichever thread runs the "
+          "actor", "[reactor]") {
+  // "0" is written on CAF's thread while the reactor's thread is busy with a batch of events,
+  // then "1" on the reactor's thread, later in the same batch: "1" must not overtake "0" (nor
+  // lose_connection, made with it).
+  CHECK(writes_from_both_threads(1) == "0\n1\n");
+}
+
+TEST_CASE("stream connection: writes posted from the reactor's thread and from CAF's threads "
+          "keep their order", "[reactor]") {
   // As above, and one more: "1" is written on the reactor's thread while "0" (from CAF's thread)
   // still waits, so it is posted from the reactor's thread; then "2" is written on CAF's thread
   // before that batch ends. Asio runs a post made on its own thread only after the handler that
   // made it, behind posts from other threads made meanwhile: "2" overtook "1" (a listener on one
   // node heard another node's lines out of order).
-  auto rec = std::make_shared<recorder>();
-  auto gate = std::make_shared<holder::gate>();
-  auto me = std::make_shared<std::promise<caf::actor>>();
-  running_reactor rr;
-  auto hold_port = rr.listen(factory::for_protocol<holder>(rec, gate));
-  auto num_port = rr.listen(factory::for_protocol<numberer>(me, rec, 3));
-  rr.start();
-  socket_client first{hold_port};
-  socket_client second{hold_port};
-  socket_client third{hold_port};
-  socket_client c{num_port};
-  auto fut = me->get_future();
-  REQUIRE(fut.wait_for(5s) == std::future_status::ready);
-  auto proto = fut.get();
-  first.send("x");
-  rec->wait_for("held 1", 1, 5000ms);
-  REQUIRE(rec->count("held 1") == 1);
-  // One batch: second (held), c (writes "1" on the reactor's thread), third (held).
-  second.send("x");
-  c.send("x");
-  third.send("x");
-  gate->opened = 1;
-  rec->wait_for("held 2", 1, 5000ms);
-  REQUIRE(rec->count("held 2") == 1);
-  caf::anon_send(proto, caf::atom("nudge"));
-  rec->wait_for("nudged", 1, 5000ms);
-  REQUIRE(rec->count("nudged") == 1);
-  gate->opened = 2;
-  rec->wait_for("held 3", 1, 5000ms);
-  REQUIRE(rec->count("held 3") == 1);
-  caf::anon_send(proto, caf::atom("nudge"));
-  rec->wait_for("nudged", 2, 5000ms);
-  REQUIRE(rec->count("nudged") == 2);
-  gate->opened = 3;
-  auto [data, eof] = c.read_to_eof();
-  CHECK(data == "0\n1\n2\n");
-  CHECK(eof);
+  CHECK(writes_from_both_threads(2) == "0\n1\n2\n");
 }
 
 TEST_CASE("stream connection: a peer that sends a request and closes its side still gets the answer",

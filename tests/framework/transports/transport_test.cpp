@@ -31,7 +31,7 @@ public:
 
 } // namespace
 
-TEST_CASE("transport: write_sequence writes the parts in order, as one write", "[transport]") {
+TEST_CASE("transport: write_sequence writes the parts in order", "[transport]") {
   test_system ts;
   auto t = memory_transport::make();
   t->connect(ts.spawn<shouter>());

@@ -8,9 +8,9 @@
 
 namespace ply::detail {
 
-/// The base of ply's own actors (protocols, factories, datagram protocols): it records each
-/// message they get and handle when tracing is on (`ply/trace.hpp`), and counts them for
-/// `ply-trace top` whether or not a trace is recorded. User classes never see it.
+/// The framework's internal base of its actors (protocols, factories, datagram protocols): it
+/// records each message they get and handle when tracing is on (`ply/trace.hpp`), and counts them
+/// for `ply-trace top` whether or not a trace is recorded. Not meant for user code.
 class traced_actor : public caf::event_based_actor {
 public:
   explicit traced_actor(caf::actor_config& cfg);
