@@ -58,12 +58,11 @@ caf::expected<uint16_t> listeners::listen(std::string_view text, const caf::acto
     }
     tls = std::move(*ctx);
   }
+  auto bind_addr = interface_address(*ep, text);
+  if (!bind_addr)
+    return bind_addr.error();
+  auto addr = *bind_addr;
   boost::system::error_code ec;
-  auto addr = ep->host.empty() ? asio::ip::address{asio::ip::address_v4::any()}
-                               : asio::ip::make_address(ep->host, ec);
-  if (ec)
-    return make_error(errc::bad_endpoint, "endpoint '" + std::string{text} + "': bad interface '"
-                                            + ep->host + "'");
   auto acc = std::make_unique<tcp::acceptor>(core_.main_thread().ioc);
   tcp::endpoint bind_ep{addr, ep->port};
   auto what = "cannot listen on " + address{addr.to_string(), ep->port}.to_string() + ": ";

@@ -10,6 +10,17 @@
 
 namespace ply::detail {
 
+caf::expected<asio::ip::address> interface_address(const endpoint& ep, std::string_view text) {
+  if (ep.host.empty())
+    return asio::ip::address{asio::ip::address_v4::any()};
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(ep.host, ec);
+  if (ec)
+    return make_error(errc::bad_endpoint,
+                      "endpoint '" + std::string{text} + "': bad interface '" + ep.host + "'");
+  return addr;
+}
+
 reactor_core::reactor_core(reactor& owner, caf::actor_system& sys, reactor::options opts)
   : self(owner), sys(sys), opts(opts) {
   if (this->opts.threads == 0)

@@ -16,11 +16,16 @@
 #include "reactor/asio.hpp"
 #include "reactor/io_thread.hpp"
 #include "transports/stream_connection.hpp"
+#include "ply/endpoint.hpp"
 #include "ply/faults.hpp"
 #include "ply/reactor.hpp"
 #include "ply/tls.hpp"
 
 namespace ply::detail {
+
+/// The address a server endpoint binds: its interface, or every IPv4 address when it names none;
+/// `text` (the endpoint as given) names it in the error.
+caf::expected<asio::ip::address> interface_address(const endpoint& ep, std::string_view text);
 
 /// What the reactor's jobs (listening, connecting, processes, UDP, stopping) share: its threads
 /// and options, the factories it started, how many connections it admits, and whether it runs.

@@ -96,12 +96,11 @@ caf::expected<uint16_t> udp_ports::bind(reactor_core& core, std::string_view tex
   if (ep->type != endpoint::kind::udp)
     return make_error(errc::bad_endpoint,
                       "endpoint '" + std::string{text} + "': listen_udp wants udp:PORT");
+  auto bind_addr = interface_address(*ep, text);
+  if (!bind_addr)
+    return bind_addr.error();
+  auto addr = *bind_addr;
   boost::system::error_code ec;
-  auto addr = ep->host.empty() ? asio::ip::address{asio::ip::address_v4::any()}
-                               : asio::ip::make_address(ep->host, ec);
-  if (ec)
-    return make_error(errc::bad_endpoint, "endpoint '" + std::string{text}
-                                            + "': bad interface '" + ep->host + "'");
   auto& thr = core.pick_thread();
   asio::ip::udp::socket sock{thr.ioc};
   asio::ip::udp::endpoint bind_ep{addr, ep->port};
