@@ -17,6 +17,7 @@
 #include "recorder.hpp"
 #include "running_reactor.hpp"
 #include "socket_client.hpp"
+#include "temp_dir.hpp"
 #include "test_protocols.hpp"
 
 using namespace ply;
@@ -60,9 +61,8 @@ private:
 
 TEST_CASE("connecting: a client connects over TCP and over a Unix socket, and talks",
           "[reactor]") {
-  char tmpl[] = "/tmp/ply-connect-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
-  auto path = dir + "/s.sock";
+  temp_dir dir;
+  auto path = dir / "s.sock";
   running_reactor rr;
   auto port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
   REQUIRE(rr.r.listen("unix:" + path, factory::for_protocol<echo>(std::make_shared<recorder>())));
@@ -75,20 +75,17 @@ TEST_CASE("connecting: a client connects over TCP and over a Unix socket, and ta
     CHECK(rec->starting_with("") == std::vector<std::string>{"made", "heard:hello", "lost"});
   }
   rr.stop();
-  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("connecting: a Unix socket nobody listens on says connection refused", "[reactor]") {
-  char tmpl[] = "/tmp/ply-connect-XXXXXX";
-  std::string dir = ::mkdtemp(tmpl);
+  temp_dir dir;
   running_reactor rr;
   rr.start();
   auto result = std::make_shared<std::promise<std::string>>();
   auto fut = result->get_future();
-  REQUIRE(rr.r.connect("unix:" + dir + "/nobody.sock", factory::of<failing_client>(result)));
+  REQUIRE(rr.r.connect("unix:" + dir / "nobody.sock", factory::of<failing_client>(result)));
   REQUIRE(fut.wait_for(5s) == std::future_status::ready);
   CHECK_THAT(fut.get(), Catch::Contains("connection refused"));
-  ::rmdir(dir.c_str());
 }
 
 TEST_CASE("connecting: a bad client endpoint fails at once, naming what is wrong", "[reactor]") {

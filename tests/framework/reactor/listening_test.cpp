@@ -20,6 +20,7 @@
 #include "recorder.hpp"
 #include "running_reactor.hpp"
 #include "socket_client.hpp"
+#include "temp_dir.hpp"
 #include "test_protocols.hpp"
 
 using namespace ply;
@@ -61,17 +62,8 @@ namespace {
 
 /// A fresh path for a Unix socket, removed again at the end of the test.
 struct socket_path {
-  socket_path() {
-    char tmpl[] = "/tmp/ply-listen-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    path = dir + "/s.sock";
-  }
-  ~socket_path() {
-    ::unlink(path.c_str());
-    ::rmdir(dir.c_str());
-  }
-  std::string dir;
-  std::string path;
+  temp_dir dir;
+  std::string path = dir / "s.sock";
 };
 
 bool exists(const std::string& path) {

@@ -20,6 +20,7 @@
 #include "recorder.hpp"
 #include "running_reactor.hpp"
 #include "socket_client.hpp"
+#include "temp_dir.hpp"
 #include "test_protocols.hpp"
 
 using namespace ply;
@@ -31,10 +32,6 @@ namespace {
 /// A self-signed certificate for 127.0.0.1 and its key, written to a fresh directory.
 struct test_certificate {
   test_certificate() {
-    char tmpl[] = "/tmp/ply-tls-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    cert = dir + "/cert.pem";
-    key = dir + "/key.pem";
     EVP_PKEY* pkey = EVP_EC_gen("P-256");
     X509* x = X509_new();
     ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
@@ -59,14 +56,9 @@ struct test_certificate {
     X509_free(x);
     EVP_PKEY_free(pkey);
   }
-  ~test_certificate() {
-    std::remove(cert.c_str());
-    std::remove(key.c_str());
-    std::remove(dir.c_str());
-  }
-  std::string dir;
-  std::string cert;
-  std::string key;
+  temp_dir dir;
+  std::string cert = dir / "cert.pem";
+  std::string key = dir / "key.pem";
 };
 
 /// Says hello once the (TLS) connection is made and records the answer.
@@ -100,7 +92,7 @@ TEST_CASE("tls: contexts from PEM files, and a missing or wrong file is named", 
   auto client = tls_context::client("", false, "");
   REQUIRE(client);
   CHECK_FALSE((*client)->is_server());
-  auto missing = tls_context::server(tc.dir + "/nope.pem", tc.key);
+  auto missing = tls_context::server(tc.dir / "nope.pem", tc.key);
   REQUIRE_FALSE(missing);
   CHECK_THAT(describe(missing.error()), Catch::Contains("nope.pem"));
   auto swapped = tls_context::server(tc.key, tc.cert);
