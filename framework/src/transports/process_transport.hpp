@@ -47,6 +47,9 @@ private:
     return false;
   }
   caf::message data_message(bytes data) override;
+  bool plain_data() const override {
+    return false;
+  }
   caf::message lost_message(caf::error reason) override;
   void end_of_input() override;
 };

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 
+#include <caf/mailbox_element.hpp>
 #include <caf/make_message.hpp>
 #include <spdlog/spdlog.h>
 
@@ -239,6 +240,8 @@ void stream_connection::attach(caf::actor protocol) {
     on_attach(protocol);
     protocol_ = std::move(protocol);
     protocol_id_ = protocol_.id();
+    if (plain_data())
+      handler_ = dynamic_cast<traced_actor*>(caf::actor_cast<caf::abstract_actor*>(protocol_));
     if (state_ == state::closed)
       send_lost(close_reason_);
     else
@@ -303,6 +306,15 @@ void stream_connection::deliver_data(size_t n) {
 }
 
 void stream_connection::deliver_bytes(bytes data) {
+  if (handler_) {
+    // Held for the call: the handler may close the connection, which lets go of protocol_.
+    caf::actor target = protocol_;
+    caf::mailbox_element_vals<caf::atom_value, bytes> x{nullptr, caf::make_message_id(), {},
+                                                  data_atom::value, std::move(data)};
+    if (handler_->handle_now(x, &thread_))
+      return;
+    data = std::move(x.content().get_mutable_as<bytes>(1));
+  }
   deliver(data_message(std::move(data)));
 }
 
@@ -390,6 +402,7 @@ void stream_connection::send_lost(caf::error reason) {
   deliver(lost_message(std::move(reason)));
   // The protocol actor holds this transport; dropping our handles breaks the cycle.
   protocol_ = nullptr;
+  handler_ = nullptr;
   caf::actor target;
   {
     std::lock_guard<std::mutex> lock{flow_lock()};

@@ -14,6 +14,7 @@
 
 #include "reactor/asio.hpp"
 #include "reactor/io_thread.hpp"
+#include "ply/detail/traced_actor.hpp"
 #include "ply/transport.hpp"
 
 namespace ply::detail {
@@ -69,6 +70,11 @@ protected:
   virtual bool controls_flow() const;
   /// The message that carries data read to the protocol.
   virtual caf::message data_message(bytes data);
+  /// Whether that message is the plain `data` one, which an idle protocol may handle at once
+  /// (`traced_actor::handle_now`); a transport that overrides data_message says false.
+  virtual bool plain_data() const {
+    return true;
+  }
   /// The message that tells the protocol the stream ended.
   virtual caf::message lost_message(caf::error reason);
   /// The peer is done sending: by default the protocol hears `connection_lost` after its data.
@@ -153,6 +159,7 @@ private:
   address peer_;
   address host_;
   caf::actor protocol_;
+  detail::traced_actor* handler_ = nullptr;  ///< protocol_ as ply's actor, for handle_now
   uint64_t protocol_id_ = 0;  ///< for traces, also after protocol_ is let go
   std::string wbuf_;
   size_t woff_ = 0;
