@@ -1,123 +1,58 @@
-// The seed's chat room: a REGISTER/CHAT state machine per connection; the factory holds the users.
+// The seed's chat room: each connection asks for a name, then relays its lines through the room
+// (the factory), which holds the users and writes to their connections.
 //   build/bin/chat_server --port tcp:8000     then, in two terminals: nc localhost 8000
-#include <deque>
-#include <map>
-
 #include <ply/ply.hpp>
 
-using register_atom = caf::atom_constant<caf::atom("register")>;
-using say_atom = caf::atom_constant<caf::atom("say")>;
-using line_atom = caf::atom_constant<caf::atom("line")>;
+PLY_MESSAGE(login, std::string name);
+PLY_MESSAGE(say, std::string text);
 
-/// One user's connection: asks for a name, then relays lines through the room (the factory).
 class chat : public ply::line_receiver {
-public:
-  void connection_made() override {
-    send_line("What's your name?");
-  }
+  void connection_made() override { send_line("What's your name?"); }
 
   void line_received(std::string_view line) override {
-    switch (state_) {
-      case state::get_name: handle_get_name(std::string{line}); break;
-      case state::registering: queued_.emplace_back(line); break;
-      case state::chat: send(factory(), say_atom::value, name_, std::string{line}); break;
-    }
+    if (joined_)
+      return send(factory(), say{std::string{line}});
+    // The next lines wait until the room has answered.
+    hold_input_until(ask<bool>(factory(), login{std::string{line}})).add_callback([this](bool ok) {
+      if (!(joined_ = ok))
+        send_line("Name taken, please choose another.");
+    });
   }
 
-  caf::message_handler extra_behavior() override {
-    return {[this](line_atom, const std::string& text) { send_line(text); }};
-  }
-
-private:
-  enum class state { get_name, registering, chat };
-
-  void handle_get_name(std::string name) {
-    if (name.empty())
-      return send_line("What's your name?");
-    state_ = state::registering;
-    request(factory(), std::chrono::seconds(5), register_atom::value, name)
-      .then(
-        [this, name](bool accepted) {
-          if (!accepted) {
-            state_ = state::get_name;
-            send_line("Name taken, please choose another.");
-          } else {
-            name_ = name;
-            state_ = state::chat;
-            send_line("Welcome, " + name + "!");
-          }
-          replay_queued();
-        },
-        [this](caf::error& err) {
-          spdlog::error("[{}] registration failed: {}", log_prefix(), ply::describe(err));
-          transport().lose_connection();
-        });
-  }
-
-  void replay_queued() {
-    auto lines = std::move(queued_);
-    queued_.clear();
-    for (auto& l : lines)
-      if (state_ == state::registering)
-        queued_.push_back(l);
-      else
-        line_received(l);
-  }
-
-  state state_ = state::get_name;
-  std::string name_;
-  std::deque<std::string> queued_;
+  bool joined_ = false;
 };
 
-/// The room: unique names, joins, leaves and lines to everyone else.
-class chat_room : public ply::factory {
-  caf::actor build_protocol(const ply::address&) override {
-    return spawn_protocol<chat>();
-  }
-
-  caf::message_handler extra_behavior() override {
+class room : public ply::factory_of<chat> {
+  ply::handlers extra_behavior() override {
     return {
-      [this](register_atom, const std::string& name) {
-        if (users_.count(name) > 0)
-          return false;
-        auto who = caf::actor_cast<caf::actor>(current_sender());
-        broadcast(name + " has joined the channel.", who);
-        users_.emplace(name, who);
+      [this](const login& l) {
+        for (auto& [c, name] : names_)
+          if (name == l.name)
+            return false;
+        caller().write_line("Welcome, " + l.name + "!");
+        broadcast(l.name + " has joined the channel.");
+        names_[caller()] = l.name;
         return true;
       },
-      [this](say_atom, const std::string& name, const std::string& text) {
-        auto i = users_.find(name);
-        if (i != users_.end())
-          broadcast("<" + name + "> " + text, i->second);
-      },
+      [this](const say& s) { broadcast("<" + names_[caller()] + "> " + s.text, caller()); },
     };
   }
 
-  void protocol_ended(const caf::actor_addr& who, const caf::error&) override {
-    for (auto i = users_.begin(); i != users_.end(); ++i) {
-      if (i->second.address() == who) {
-        auto name = i->first;
-        users_.erase(i);
-        broadcast(name + " has left the channel.", caf::actor{});
-        return;
-      }
-    }
+  void protocol_ended(const ply::connection& who, const ply::error&) override {
+    if (auto user = names_.extract(who); !user.empty())
+      broadcast(user.mapped() + " has left the channel.");
   }
 
-  void broadcast(const std::string& text, const caf::actor& except) {
-    for (auto& [name, member] : users_)
-      if (member != except)
-        send(member, line_atom::value, text);
+  void broadcast(const std::string& text, const ply::connection& except = {}) {
+    for (auto& [c, name] : names_)
+      if (c != except)
+        c.write_line(text);
   }
 
-  std::map<std::string, caf::actor> users_;
+  std::map<ply::connection, std::string> names_;  // the users who joined, by connection
 };
 
 int main(int argc, char** argv) {
-  std::string port = "tcp:8000";
-  ply::command_line cli{"chat_server", "A chat room: pick a name, then every line goes to everyone."};
-  cli.add("--port", port, "Endpoint to listen on");
-  return ply::run(argc, argv, cli, [&](ply::reactor& r) {
-    r.listen(port, ply::factory::of<chat_room>());
-  });
+  return ply::serve(argc, argv, "chat_server", "A chat room: pick a name, then say lines to all.",
+                    "tcp:8000", ply::factory::of<room>());
 }

@@ -226,7 +226,8 @@ public:
     return build_protocol(peer);
   }
 
-  void protocol_ended(const caf::actor_addr& who, const caf::error&) override {
+  void protocol_ended(const ply::connection& ended, const caf::error&) override {
+    const auto& who = ended.protocol();
     auto i = local_.find(who);
     if (i == local_.end())
       return;

@@ -302,7 +302,8 @@ public:
     return spawn_protocol<connection>(opts_);
   }
 
-  void protocol_ended(const caf::actor_addr& who, const caf::error&) override {
+  void protocol_ended(const ply::connection& ended, const caf::error&) override {
+    const auto& who = ended.protocol();
     auto i = clients_.find(who);
     if (i == clients_.end())
       return;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ public:
   /// A repeatable option collects into a vector.
   command_line& add(const std::string& flag, std::string& value, const std::string& help);
   command_line& add(const std::string& flag, std::vector<std::string>& value,
+                    const std::string& help);
+  /// A repeatable NAME=VALUE option (`--user alice="at lunch"`); given ones replace the defaults,
+  /// and a value without '=' or with an empty NAME is refused.
+  command_line& add(const std::string& flag, std::map<std::string, std::string, std::less<>>& value,
                     const std::string& help);
   command_line& add(const std::string& flag, double& value, const std::string& help);
   command_line& add(const std::string& flag, int& value, const std::string& help);

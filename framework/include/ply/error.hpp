@@ -7,6 +7,9 @@
 
 namespace ply {
 
+/// An error: a code in a category, with context (CAF's error type, by ply's name).
+using error = caf::error;
+
 /// Error codes of ply's own category (`caf::atom("ply")`), carried in `caf::error` values together
 /// with a human-readable context string.
 enum class errc : uint8_t {

@@ -4,21 +4,24 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/message_handler.hpp>
 
 #include "ply/address.hpp"
+#include "ply/connection.hpp"
 #include "ply/detail/hosted.hpp"
 #include "ply/detail/traced_actor.hpp"
+#include "ply/error.hpp"
+#include "ply/factory_maker.hpp"
+#include "ply/message.hpp"
 #include "ply/transport.hpp"
 
 namespace ply {
 
 class reactor;
 
-/// Spawns a factory actor in an actor system; what `reactor::listen` and `connect` take.
-using factory_maker = std::function<caf::actor(caf::actor_system&)>;
 
 /// A factory: a supervisor actor that builds one protocol actor per connection, monitors them and
 /// holds their shared state (which protocol actors reach by messages, never by shared memory).
@@ -41,7 +44,8 @@ public:
   virtual caf::actor build_protocol_on(const ply::address& local, const ply::address& peer);
 
   /// A protocol actor ended: normally after `connection_lost`, or with an error when it crashed.
-  virtual void protocol_ended(const caf::actor_addr& who, const caf::error& reason);
+  /// `who` is its connection, as `caller()` gave it while it was alive.
+  virtual void protocol_ended(const connection& who, const caf::error& reason);
 
   /// Handlers for the factory's own messages (its shared state), tried after the framework's.
   virtual caf::message_handler extra_behavior();
@@ -51,6 +55,16 @@ public:
   caf::actor spawn_protocol(Ts&&... xs) {
     return spawn<detail::hosted<P>, caf::lazy_init>(std::forward<Ts>(xs)...);
   }
+
+  /// The connection whose protocol sent the message being handled (none when the sender is not
+  /// one of this factory's protocols): what a handler keeps, writes to or compares.
+  connection caller() const;
+
+  /// The actor that sent the message being handled (an invalid handle when anonymous).
+  caf::actor sender() const;
+
+  /// The connections of this factory's protocol actors that are alive.
+  std::vector<connection> connections() const;
 
   /// How many protocol actors of this factory are alive.
   size_t connection_count() const {
@@ -88,6 +102,16 @@ private:
   ply::reactor* reactor_ = nullptr;
   caf::actor observer_;  ///< hears of connections made, failed and lost (client_service)
   std::unordered_map<caf::actor_addr, transport_ptr> protocols_;
+};
+
+/// A factory that builds protocol `P` (default-constructed) for every connection: a factory with
+/// shared state of its own derives from it and adds only the state and its messages.
+template <class P>
+class factory_of : public factory {
+public:
+  caf::actor build_protocol(const ply::address&) override {
+    return spawn_protocol<P>();
+  }
 };
 
 /// A factory for outgoing connections (`reactor::connect`), with Twisted's client hooks.

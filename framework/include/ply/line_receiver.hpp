@@ -49,6 +49,10 @@ public:
 
   void data_received(bytes data) final;
 
+protected:
+  /// Frames the lines that waited while the input was held, then what came meanwhile.
+  void input_released(bytes held) override;
+
 private:
   line_framer framer_;
   std::string line_ending_ = "\r\n";

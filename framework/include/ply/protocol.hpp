@@ -6,8 +6,12 @@
 
 #include <caf/message_handler.hpp>
 
+#include "ply/actor_deferred.hpp"
 #include "ply/bytes.hpp"
+#include "ply/connection.hpp"
+#include "ply/deferred.hpp"
 #include "ply/detail/traced_actor.hpp"
+#include "ply/message.hpp"
 #include "ply/transport.hpp"
 
 namespace ply {
@@ -64,6 +68,50 @@ public:
     return factory_;
   }
 
+  /// This connection as a handle for others (`ply::connection`).
+  connection connection_handle() const {
+    return {transport_, address()};
+  }
+
+  /// Asks `to` (the factory, any actor) and returns a deferred of its answer, of type `R` (void
+  /// for none); it fails with the answer's error, or `timeout_error` after `ask_timeout`.
+  /// `co_await` it in a coroutine, or add callbacks.
+  template <class R = void, class... Ts>
+  deferred<R> ask(const caf::actor& to, Ts&&... xs) {
+    return ply::request<R>(this, to, ask_timeout, std::forward<Ts>(xs)...);
+  }
+
+  /// Holds the connection's input until `d` has fired and its callbacks have run: what the peer
+  /// sends meanwhile waits (a `line_receiver`'s further lines too), and is handled afterwards, in
+  /// order. So a line that asks can finish before the next one begins, with no state machine.
+  /// Reading stops meanwhile (backpressure), so at most a read's worth waits. Returns `d`.
+  template <class T>
+  deferred<T> hold_input_until(deferred<T> d) {
+    hold_input();
+    if constexpr (std::is_void_v<T>) {
+      return d.add_callbacks([this] { release_input_soon(); },
+                             [this](failure& f) {
+                               release_input_soon();
+                               f.raise();
+                             });
+    } else {
+      return d.add_callbacks(
+        [this](T x) {
+          release_input_soon();
+          return x;
+        },
+        [this](failure& f) -> T {
+          release_input_soon();
+          f.raise();
+        });
+    }
+  }
+
+  /// Whether the input is held (`hold_input_until`).
+  bool input_held() const {
+    return holds_ > 0;
+  }
+
   /// Like `become`, but keeps the framework's handlers for the connection's events.
   void become_protocol(caf::message_handler handler);
 
@@ -72,7 +120,13 @@ public:
 
   const char* name() const override;
 
+  /// How long `ask` waits for an answer.
+  static constexpr auto ask_timeout = std::chrono::seconds(30);
+
 protected:
+  /// The input is released: handles what waited (a `line_receiver` frames its buffered lines).
+  virtual void input_released(bytes held);
+
   /// The framework's handlers for the connection's events; subclasses for other transports add
   /// theirs (`process_protocol`).
   virtual caf::message_handler framework_handlers();
@@ -91,6 +145,10 @@ protected:
   void on_exit() override;
 
 private:
+  void hold_input();
+  /// Releases one hold after the current message (so after the callbacks that follow).
+  void release_input_soon();
+  void release_input();
   void handle_lost(caf::error reason);
   void end_connection(caf::error reason);
   bool awaits_responses() const;
@@ -98,6 +156,8 @@ private:
   transport_ptr transport_;
   caf::actor factory_;
   bool lost_ = false;
+  int holds_ = 0;
+  bytes held_;  ///< data that came while the input was held
   /// Set while a cleanly ended connection waits for this actor's outstanding responses.
   std::optional<caf::error> draining_;
 };

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <functional>
+#include <string>
+
+#include "ply/factory_maker.hpp"
 
 namespace ply {
 
@@ -31,5 +34,15 @@ int run(int argc, char** argv, command_line& cli, setup_function setup);
 /// save it in the working directory (`NAME.state.json`).
 int run_application(int argc, char** argv, command_line& cli, services_function services,
                     setup_function setup = {});
+
+/// The usual server in one call: `--port` (default `port`) joins `cli`'s options, and a listener
+/// there with `make`'s factory is the whole setup; runs as `run` does.
+/// `return ply::serve(argc, argv, cli, "tcp:8079", ply::factory::for_protocol<finger>());`
+int serve(int argc, char** argv, command_line& cli, std::string port, factory_maker make);
+
+/// Same, with a command line of only the common options, named `name` and described by
+/// `description`.
+int serve(int argc, char** argv, std::string name, std::string description, std::string port,
+          factory_maker make);
 
 } // namespace ply

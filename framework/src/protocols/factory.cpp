@@ -25,7 +25,7 @@ factory::factory() : traced_actor(detail::take_actor_config()) {
       t->abort_connection();
       on_connection_lost(dm.reason);
     }
-    protocol_ended(dm.source, dm.reason);
+    protocol_ended(connection{std::move(t), dm.source}, dm.reason);
   });
 }
 
@@ -48,8 +48,32 @@ caf::actor factory::build_protocol_on(const ply::address&, const ply::address& p
   return build_protocol(peer);
 }
 
-void factory::protocol_ended(const caf::actor_addr&, const caf::error&) {
+void factory::protocol_ended(const connection&, const caf::error&) {
   // nop
+}
+
+connection factory::caller() const {
+  auto* self = const_cast<factory*>(this);
+  if (self->current_mailbox_element() == nullptr)
+    return {};
+  auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  auto i = protocols_.find(who);
+  return i != protocols_.end() ? connection{i->second, who} : connection{};
+}
+
+std::vector<connection> factory::connections() const {
+  std::vector<connection> out;
+  out.reserve(protocols_.size());
+  for (auto& [who, t] : protocols_)
+    out.emplace_back(t, who);
+  return out;
+}
+
+caf::actor factory::sender() const {
+  auto* self = const_cast<factory*>(this);
+  if (self->current_mailbox_element() == nullptr)
+    return {};
+  return caf::actor_cast<caf::actor>(self->current_sender());
 }
 
 caf::message_handler factory::extra_behavior() {

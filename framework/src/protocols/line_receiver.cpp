@@ -32,6 +32,10 @@ void line_receiver::set_line_mode(bytes extra) {
     data_received(std::move(extra));
 }
 
+void line_receiver::input_released(bytes held) {
+  data_received(std::move(held));  // also when empty: the framer holds lines of its own
+}
+
 void line_receiver::data_received(bytes data) {
   if (exceeded_)
     return;
@@ -41,8 +45,9 @@ void line_receiver::data_received(bytes data) {
   }
   auto st = framer_.feed(data, [this](std::string_view line) {
     line_received(line);
-    // Stop framing when the hook switched to raw mode or the connection is going away.
-    return !raw_ && !exceeded_;
+    // Stop framing when the hook switched to raw mode, held the input (the rest waits in the
+    // framer) or the connection is going away.
+    return !raw_ && !exceeded_ && !input_held();
   });
   if (st == line_framer::status::too_long) {
     exceeded_ = true;

@@ -27,6 +27,7 @@ using drain_atom = caf::atom_constant<caf::atom("plydrain")>;  // stop waiting f
 using udp_start_atom = caf::atom_constant<caf::atom("plyustart")>;  // a UDP port opened (+ port)
 using udp_data_atom = caf::atom_constant<caf::atom("plyudata")>;  // a datagram (+ bytes, sender)
 using udp_stop_atom = caf::atom_constant<caf::atom("plyustop")>;  // the UDP port closed
+using release_atom = caf::atom_constant<caf::atom("plyrelease")>;  // a protocol's input held no more
 using observe_atom = caf::atom_constant<caf::atom("plyobserve")>;  // report outcomes to an actor
 
 /// The reactor that starts a factory; CAF messages may not hold raw pointers.

@@ -63,7 +63,7 @@ public:
     return p;
   }
 
-  void protocol_ended(const caf::actor_addr&, const caf::error&) override {
+  void protocol_ended(const ply::connection&, const caf::error&) override {
     quit();  // one process, then done
   }
 

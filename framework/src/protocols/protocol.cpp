@@ -118,9 +118,14 @@ caf::message_handler protocol::framework_handlers() {
       connection_made();
     },
     [this](detail::data_atom, bytes& data) {
-      if (!lost_)
+      if (lost_)
+        return;
+      if (holds_ > 0)
+        held_.append(data);
+      else
         data_received(std::move(data));
     },
+    [this](detail::release_atom) { release_input(); },
     [this](detail::lost_atom, caf::error& reason) { handle_lost(std::move(reason)); },
     [this](detail::drain_atom) {
       if (draining_) {
@@ -132,6 +137,30 @@ caf::message_handler protocol::framework_handlers() {
     [this](detail::pause_atom) { pause_producing(); },
     [this](detail::resume_atom) { resume_producing(); },
   };
+}
+
+void protocol::hold_input() {
+  if (holds_++ == 0 && transport_)
+    transport_->pause_reading();
+}
+
+void protocol::release_input_soon() {
+  send(this, detail::release_atom::value);
+}
+
+void protocol::release_input() {
+  if (holds_ == 0 || --holds_ > 0 || lost_)
+    return;
+  input_released(std::move(held_));
+  held_.clear();
+  // A hook that held the input again keeps the transport paused.
+  if (holds_ == 0 && transport_)
+    transport_->resume_reading();
+}
+
+void protocol::input_released(bytes held) {
+  if (!held.empty())
+    data_received(std::move(held));
 }
 
 bool protocol::awaits_responses() const {

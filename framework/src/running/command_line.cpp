@@ -47,6 +47,28 @@ command_line& command_line::add(const std::string& flag, std::vector<std::string
   return add_option(flag, value, help);
 }
 
+command_line& command_line::add(const std::string& flag,
+                                std::map<std::string, std::string, std::less<>>& value,
+                                const std::string& help) {
+  std::string defaults;
+  for (auto& [k, v] : value)
+    defaults += (defaults.empty() ? "" : ", ") + k + "=" + v;
+  auto* opt = app_->add_option_function<std::vector<std::string>>(
+    flag,
+    [&value, flag](const std::vector<std::string>& given) {
+      value.clear();
+      for (auto& arg : given) {
+        auto eq = arg.find('=');
+        if (eq == std::string::npos || eq == 0)
+          throw CLI::ValidationError(flag, "wants NAME=VALUE, got '" + arg + "'");
+        value[arg.substr(0, eq)] = arg.substr(eq + 1);
+      }
+    },
+    defaults.empty() ? help : help + " (default: " + defaults + ")");
+  opt->type_name("NAME=VALUE");
+  return *this;
+}
+
 command_line& command_line::add(const std::string& flag, double& value, const std::string& help) {
   return add_option(flag, value, help);
 }

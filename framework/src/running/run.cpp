@@ -76,6 +76,17 @@ int run(int argc, char** argv, command_line& cli, setup_function setup) {
   return run(std::move(opts));
 }
 
+int serve(int argc, char** argv, command_line& cli, std::string port, factory_maker make) {
+  cli.add("--port", port, "Endpoint to listen on");
+  return run(argc, argv, cli, [&](reactor& r) { r.listen(port, make); });
+}
+
+int serve(int argc, char** argv, std::string name, std::string description, std::string port,
+          factory_maker make) {
+  command_line cli{std::move(name), std::move(description)};
+  return serve(argc, argv, cli, std::move(port), std::move(make));
+}
+
 int run_application(int argc, char** argv, command_line& cli, services_function services,
                     setup_function setup) {
   int code = 0;

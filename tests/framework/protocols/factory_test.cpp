@@ -33,7 +33,7 @@ public:
       return {};
     return spawn_protocol<echo_or_throw>();
   }
-  void protocol_ended(const caf::actor_addr&, const caf::error& reason) override {
+  void protocol_ended(const connection&, const caf::error& reason) override {
     rec_->add(reason ? "ended:error:" + describe(reason) : "ended:normal");
     rec_->add("alive:" + std::to_string(connection_count()));
   }
