@@ -31,7 +31,7 @@
 
 namespace {
 
-constexpr const char* version = "0.1.0";
+const char* const version = ply::version();
 
 struct options {
   std::string config;

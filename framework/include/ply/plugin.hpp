@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ply/version.hpp"
+
 #include <functional>
 #include <string>
 #include <string_view>
@@ -48,4 +50,9 @@ private:
 } // namespace ply
 
 /// What a plugin library exports: `PLY_PLUGIN_EXPORT void ply_register_plugins(ply::plugin_registry& r)`.
-#define PLY_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
+/// The macro also exports the ply version the plugin was compiled against (`ply_plugin_version`):
+/// plyd refuses a plugin built against another version. Use it once per plugin library.
+#define PLY_PLUGIN_EXPORT                                                                          \
+  extern "C" __attribute__((visibility("default"), used)) const char ply_plugin_version[] =      \
+    PLY_VERSION_STRING;                                                                            \
+  extern "C" __attribute__((visibility("default")))

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -29,6 +31,13 @@ void plugin_registry::load_library(const std::string& path) {
   auto* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr)
     throw std::runtime_error("cannot load plugin library " + path + ": " + ::dlerror());
+  auto* built_for = reinterpret_cast<const char*>(::dlsym(handle, "ply_plugin_version"));
+  if (built_for == nullptr || std::string_view{built_for} != version()) {
+    auto what = built_for ? "ply " + std::string{built_for} : std::string{"an unversioned ply"};
+    ::dlclose(handle);
+    throw std::runtime_error("plugin library " + path + " was built against " + what
+                             + ", this program runs ply " + version() + ": rebuild the plugin");
+  }
   using entry = void (*)(plugin_registry&);
   auto* fn = reinterpret_cast<entry>(::dlsym(handle, "ply_register_plugins"));
   if (fn == nullptr)
