@@ -69,7 +69,7 @@ serve_and_echo add_subdirectory "$work/sd/echo"
 
 step "a plyd plugin built out of tree"
 cmake -S "$root/tests/package/plugin" -B "$work/plugin" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DPLY_PLUGIN_SOURCE="$root/examples/plugin/hello_plugin.cpp" "${launcher[@]}" >/dev/null
+  -DPLY_PLUGIN_SOURCE="$root/examples/tutorial/hello_plugin.cpp" "${launcher[@]}" >/dev/null
 cmake --build "$work/plugin" >/dev/null
 [[ -x $prefix/bin/plyd ]] || fail "plyd is not installed"
 "$prefix/bin/plyd" --plugin-path "$work/plugin" hello --greeting Howdy \
@@ -94,7 +94,7 @@ cp -r "$prefix/include" "$work/other"
 sed -i 's/#define PLY_VERSION_STRING ".*"/#define PLY_VERSION_STRING "9.9.9"/' \
   "$work/other/ply/version.hpp"
 cmake -S "$root/tests/package/plugin" -B "$work/other_plugin" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DPLY_PLUGIN_SOURCE="$root/examples/plugin/hello_plugin.cpp" \
+  -DPLY_PLUGIN_SOURCE="$root/examples/tutorial/hello_plugin.cpp" \
   "-DCMAKE_CXX_FLAGS=-I$work/other" "${launcher[@]}" >/dev/null
 cmake --build "$work/other_plugin" >/dev/null
 set +e

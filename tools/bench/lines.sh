@@ -17,8 +17,8 @@ printf '%-44s %8s %8s %8s %6s\n' "seed program" twisted ply target caf::
 row() {  # NAME TWISTED FILE TARGET
   printf '%-44s %8s %8s %8s %6s\n' "$1" "$2" "$(cpp_lines "$root/$3")" "$4" "$(caf_tokens "$root/$3")"
 }
-row "chat server (examples/chat_server.cpp)" 38 \
-  examples/chat_server.cpp "<= 45"
+row "chat server (examples/tutorial/chat_server.cpp)" 38 \
+  examples/tutorial/chat_server.cpp "<= 45"
 row "finger with a deferred (examples/finger_deferred.cpp)" 21 examples/finger_deferred.cpp "<= 25"
 row "finger from a map (examples/finger/finger05_map.cpp)" 15 examples/finger/finger05_map.cpp \
   "<= 18"

@@ -67,9 +67,14 @@ private:
 
 } // namespace ply
 
+namespace std {
+
+/// Connections hash by their id, so a handle is an `unordered_map` key too.
 template <>
-struct std::hash<ply::connection> {
+struct hash<ply::connection> {
   size_t operator()(const ply::connection& c) const noexcept {
-    return std::hash<uint64_t>{}(c.id());
+    return hash<uint64_t>{}(c.id());
   }
 };
+
+} // namespace std

@@ -90,6 +90,9 @@ typename Inspector::result_type inspect_fields(Inspector& f, T& x, const char* n
 /// serializable for CAF by its fields, in order, so it may also cross a cluster once its nodes
 /// register it (as CAF requires for any type). Inside an actor a name of CAF's actor members
 /// (`join`, `leave`, `send`, `monitor`, `quit`, ...) means that member: pick another.
+/// With GCC 12, build a message outside a `co_await` expression
+/// (`auto d = ask<R>(to, msg{...}); co_await std::move(d);`): that compiler moves a temporary
+/// made inside one bit by bit, which breaks its strings.
 #define PLY_MESSAGE(name, ...)                                                                     \
   struct name {                                                                                    \
     __VA_ARGS__;                                                                                   \

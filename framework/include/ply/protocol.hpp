@@ -42,7 +42,7 @@ public:
   /// requests this actor made are still awaiting their responses (the peer sent a request, then
   /// closed its side), their handlers run first, with the transport still writable: an answer
   /// computed elsewhere still reaches a peer that half-closed (waiting at most
-  /// `response_drain_limit`).
+  /// `response_drain_limit`). Input held by `hold_input_until` is handled first too.
   virtual void connection_lost(const caf::error& reason);
 
   /// The transport's write buffer went over its high-water mark: stop producing.

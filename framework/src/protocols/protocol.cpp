@@ -170,7 +170,8 @@ bool protocol::awaits_responses() const {
 void protocol::handle_lost(caf::error reason) {
   if (lost_ || draining_)
     return;
-  if (is(reason, errc::connection_done) && transport_ && awaits_responses()) {
+  // Input held for an answer still waits to be handled: the peer's last lines count too.
+  if (is(reason, errc::connection_done) && transport_ && (awaits_responses() || holds_ > 0)) {
     spdlog::debug("[{}] connection closed by the peer: answering what is in flight first",
                   log_prefix());
     draining_ = std::move(reason);
@@ -206,7 +207,7 @@ caf::behavior protocol::make_behavior() {
 
 caf::invoke_message_result protocol::consume(caf::mailbox_element& x) {
   auto result = traced_actor::consume(x);
-  if (draining_ && !awaits_responses())
+  if (draining_ && !awaits_responses() && holds_ == 0)
     end_connection(std::move(*draining_));
   return result;
 }

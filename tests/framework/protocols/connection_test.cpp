@@ -149,6 +149,21 @@ TEST_CASE("hold_input_until handles a chunk's lines one at a time, each after th
   t->close();
 }
 
+TEST_CASE("a peer that sends lines and closes its side still gets every answer, in order",
+          "[factory]") {
+  test_system ts;
+  auto f = ts.spawn<hall>(std::make_shared<recorder>());
+  auto t = memory_transport::make();
+  t->connect_through(f);
+  ts.run();
+  t->feed("x\ny\n");
+  t->close();
+  ts.run();
+  CHECK(t->written() == "start x\r\nxx\r\nstart y\r\nyy\r\n");
+  CHECK(t->disconnecting());
+  caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("a PLY_MESSAGE prints and serializes by its fields", "[factory]") {
   CHECK(caf::deep_to_string(shout{"hey", 3}) == R"(shout("hey", 3))");
   CHECK(caf::deep_to_string(ping{}) == "ping()");
