@@ -8,69 +8,61 @@
 
 namespace {
 
-using get_user_atom = caf::atom_constant<caf::atom("getuser")>;
-using set_user_atom = caf::atom_constant<caf::atom("setuser")>;
+PLY_MESSAGE(get_user, std::string user);
+PLY_MESSAGE(set_user, std::string user; std::string status);
 
 class finger : public ply::line_receiver {
   void line_received(std::string_view user) override {
-    request(factory(), std::chrono::seconds(5), get_user_atom::value, std::string{user})
-      .then([this](const std::string& status) {
-        send_line(status);
-        transport().lose_connection();
-      });
+    ask<std::string>(factory(), get_user{std::string{user}}).add_callback([this](std::string s) {
+      send_line(s);
+      transport().lose_connection();
+    });
   }
 };
 
 class setter : public ply::line_receiver {
   void line_received(std::string_view line) override {
     auto sp = line.find(' ');
-    if (sp == std::string_view::npos || sp == 0) {
-      send_line("Usage: USER STATUS");
-      return;
-    }
+    if (sp == std::string_view::npos || sp == 0)
+      return send_line("Usage: USER STATUS");
     // "OK" once the status is stored: a finger query right after sees it.
-    request(factory(), std::chrono::seconds(5), set_user_atom::value,
-            std::string{line.substr(0, sp)}, std::string{line.substr(sp + 1)})
-      .then([this](bool) { send_line("OK"); });
+    ask<void>(factory(), set_user{std::string{line.substr(0, sp)}, std::string{line.substr(sp + 1)}})
+      .add_callback([this] { send_line("OK"); });
   }
 };
 
-/// One per listener: builds finger or setter connections; the users live in a shared actor.
+/// One per listener: builds finger or setter connections, and passes their questions on to the
+/// users, an actor both listeners' factories share.
 class finger_factory : public ply::factory {
 public:
-  caf::actor build_protocol(const ply::address&) override {
+  finger_factory(bool setter, ply::actor users) : setter_(setter), users_(std::move(users)) {
+  }
+
+  ply::actor build_protocol(const ply::address&) override {
     return setter_ ? spawn_protocol<setter>() : spawn_protocol<finger>();
   }
 
-  explicit finger_factory(bool setter, caf::actor users) : setter_(setter), users_(users) {
-  }
-
-  caf::message_handler extra_behavior() override {
+  ply::handlers extra_behavior() override {
     return {
-      [this](get_user_atom a, std::string& user) { return delegate(users_, a, std::move(user)); },
-      [this](set_user_atom a, std::string& u, std::string& s) {
-        return delegate(users_, a, std::move(u), std::move(s));
-      },
+      [this](get_user& q) { return delegate(users_, std::move(q)); },
+      [this](set_user& s) { return delegate(users_, std::move(s)); },
     };
   }
 
 private:
   bool setter_;
-  caf::actor users_;
+  ply::actor users_;
 };
 
 /// The users, shared by both listeners' factories. (The unused argument: CAF 0.17 mishandles
 /// function actors spawned without any.)
 caf::behavior users(caf::stateful_actor<std::map<std::string, std::string>>* self, int) {
   return {
-    [self](get_user_atom, const std::string& user) {
-      auto i = self->state.find(user);
+    [self](const get_user& q) {
+      auto i = self->state.find(q.user);
       return i != self->state.end() ? i->second : std::string{"No such user"};
     },
-    [self](set_user_atom, const std::string& user, const std::string& status) {
-      self->state[user] = status;
-      return true;
-    },
+    [self](const set_user& s) { self->state[s.user] = s.status; },
   };
 }
 

@@ -22,7 +22,6 @@ namespace ply {
 
 class reactor;
 
-
 /// A factory: a supervisor actor that builds one protocol actor per connection, monitors them and
 /// holds their shared state (which protocol actors reach by messages, never by shared memory).
 class factory : public detail::traced_actor {
@@ -57,7 +56,8 @@ public:
   }
 
   /// The connection whose protocol sent the message being handled (none when the sender is not
-  /// one of this factory's protocols): what a handler keeps, writes to or compares.
+  /// one of this factory's protocols): what a handler keeps, writes to or compares. Valid while
+  /// the handler runs, not in a callback that runs later (keep the handle instead).
   connection caller() const;
 
   /// The actor that sent the message being handled (an invalid handle when anonymous).

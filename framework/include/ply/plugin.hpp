@@ -51,8 +51,8 @@ private:
 
 /// What a plugin library exports: `PLY_PLUGIN_EXPORT void ply_register_plugins(ply::plugin_registry& r)`.
 /// The macro also exports the ply version the plugin was compiled against (`ply_plugin_version`):
-/// plyd refuses a plugin built against another version. Use it once per plugin library.
+/// plyd refuses a plugin built against another major.minor version. Once per source file.
 #define PLY_PLUGIN_EXPORT                                                                          \
-  extern "C" __attribute__((visibility("default"), used)) const char ply_plugin_version[] =      \
-    PLY_VERSION_STRING;                                                                            \
+  extern "C" __attribute__((visibility("default"), used, weak)) const char                       \
+    ply_plugin_version[] = PLY_VERSION_STRING;                                                     \
   extern "C" __attribute__((visibility("default")))

@@ -68,11 +68,6 @@ public:
     return factory_;
   }
 
-  /// This connection as a handle for others (`ply::connection`).
-  connection connection_handle() const {
-    return {transport_, address()};
-  }
-
   /// Asks `to` (the factory, any actor) and returns a deferred of its answer, of type `R` (void
   /// for none); it fails with the answer's error, or `timeout_error` after `ask_timeout`.
   /// `co_await` it in a coroutine, or add callbacks.
@@ -81,10 +76,13 @@ public:
     return ply::request<R>(this, to, ask_timeout, std::forward<Ts>(xs)...);
   }
 
-  /// Holds the connection's input until `d` has fired and its callbacks have run: what the peer
-  /// sends meanwhile waits (a `line_receiver`'s further lines too), and is handled afterwards, in
-  /// order. So a line that asks can finish before the next one begins, with no state machine.
-  /// Reading stops meanwhile (backpressure), so at most a read's worth waits. Returns `d`.
+  /// Holds the connection's input until `d` has fired and the callbacks it runs at once have run:
+  /// what the peer sends meanwhile waits (a `line_receiver`'s further lines too), and is handled
+  /// afterwards, in order. So a line that asks can finish before the next one begins, with no
+  /// state machine. Reading stops meanwhile (`transport::hold_reading`, apart from the protocol's
+  /// own pause); what was already on its way waits, up to `max_held_input`. A `d` that never fires
+  /// holds the input for good: give it a timeout (`ask` has one). Returns `d` with the release
+  /// chained, to add callbacks to.
   template <class T>
   deferred<T> hold_input_until(deferred<T> d) {
     hold_input();
@@ -123,6 +121,10 @@ public:
   /// How long `ask` waits for an answer.
   static constexpr auto ask_timeout = std::chrono::seconds(30);
 
+  /// What may arrive while the input is held (reads already on their way when reading stopped)
+  /// before the connection is closed with `errc::protocol_error`.
+  static constexpr size_t max_held_input = 1024 * 1024;
+
 protected:
   /// The input is released: handles what waited (a `line_receiver` frames its buffered lines).
   virtual void input_released(bytes held);
@@ -146,6 +148,8 @@ protected:
 
 private:
   void hold_input();
+  /// Too much came while the input was held: the connection is closed.
+  void abort_held_input();
   /// Releases one hold after the current message (so after the callbacks that follow).
   void release_input_soon();
   void release_input();

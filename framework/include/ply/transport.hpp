@@ -49,6 +49,11 @@ public:
   /// Delivers data again after `pause_reading`.
   virtual void resume_reading() = 0;
 
+  /// Holds the input while `held` (`protocol::hold_input_until`): reading stops as with
+  /// `pause_reading`, but for a reason of its own, so neither undoes the other. Default: pause and
+  /// resume.
+  virtual void hold_reading(bool held);
+
   /// Sets the write buffer's high-water mark (the producer is paused above it) and low-water mark
   /// (it is resumed at or below it). Defaults: 1 MiB and 256 KiB; more than 4 GiB counts as
   /// 4 GiB. The buffer counts every byte written and not yet taken by the socket, also writes

@@ -33,6 +33,14 @@ void line_receiver::set_line_mode(bytes extra) {
 }
 
 void line_receiver::input_released(bytes held) {
+  if (raw_) {
+    // Switched to raw mode while held: what the framer kept comes first, then what waited.
+    auto rest = framer_.take_buffer();
+    rest.append(held);
+    if (!rest.empty())
+      raw_data_received(std::move(rest));
+    return;
+  }
   data_received(std::move(held));  // also when empty: the framer holds lines of its own
 }
 
@@ -53,7 +61,7 @@ void line_receiver::data_received(bytes data) {
     exceeded_ = true;
     auto partial = framer_.take_buffer();
     line_length_exceeded(partial);
-  } else if (st == line_framer::status::stopped && raw_) {
+  } else if (st == line_framer::status::stopped && raw_ && !input_held()) {
     auto rest = framer_.take_buffer();
     if (!rest.empty())
       raw_data_received(std::move(rest));

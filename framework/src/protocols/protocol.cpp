@@ -120,10 +120,12 @@ caf::message_handler protocol::framework_handlers() {
     [this](detail::data_atom, bytes& data) {
       if (lost_)
         return;
-      if (holds_ > 0)
+      if (holds_ == 0)
+        data_received(std::move(data));
+      else if (held_.size() + data.size() <= max_held_input)
         held_.append(data);
       else
-        data_received(std::move(data));
+        abort_held_input();
     },
     [this](detail::release_atom) { release_input(); },
     [this](detail::lost_atom, caf::error& reason) { handle_lost(std::move(reason)); },
@@ -141,7 +143,18 @@ caf::message_handler protocol::framework_handlers() {
 
 void protocol::hold_input() {
   if (holds_++ == 0 && transport_)
-    transport_->pause_reading();
+    transport_->hold_reading(true);
+}
+
+void protocol::abort_held_input() {
+  // Reading stopped when the input was held; only reads already on their way come after that.
+  // More than this is a transport that does not stop, or a peer that outran it: refused.
+  auto reason = make_error(errc::protocol_error, "more than " + std::to_string(max_held_input)
+                                                   + " bytes arrived while the input was held");
+  spdlog::warn("[{}] {}; closing the connection", log_prefix(), describe(reason));
+  held_.clear();
+  if (transport_)
+    transport_->abort_connection();
 }
 
 void protocol::release_input_soon() {
@@ -155,7 +168,7 @@ void protocol::release_input() {
   held_.clear();
   // A hook that held the input again keeps the transport paused.
   if (holds_ == 0 && transport_)
-    transport_->resume_reading();
+    transport_->hold_reading(false);
 }
 
 void protocol::input_released(bytes held) {

@@ -31,8 +31,10 @@ void plugin_registry::load_library(const std::string& path) {
   auto* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr)
     throw std::runtime_error("cannot load plugin library " + path + ": " + ::dlerror());
+  // Same major.minor (0.x: a minor version may change the API), as the CMake package requires.
+  auto major_minor = [](std::string_view v) { return v.substr(0, v.rfind('.')); };
   auto* built_for = reinterpret_cast<const char*>(::dlsym(handle, "ply_plugin_version"));
-  if (built_for == nullptr || std::string_view{built_for} != version()) {
+  if (built_for == nullptr || major_minor(built_for) != major_minor(version())) {
     auto what = built_for ? "ply " + std::string{built_for} : std::string{"an unversioned ply"};
     ::dlclose(handle);
     throw std::runtime_error("plugin library " + path + " was built against " + what

@@ -45,7 +45,7 @@ void memory_transport::feed(bytes_view data) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (disconnecting_ || lost_sent_)
       return;
-    if (paused_) {
+    if (paused_ || held_input_) {
       pending_.append(data);
       return;
     }
@@ -108,7 +108,7 @@ bool memory_transport::aborted() const {
 
 bool memory_transport::reading_paused() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return paused_;
+  return paused_ || held_input_;
 }
 
 void memory_transport::set_buffer_full(bool full) {
@@ -186,16 +186,25 @@ void memory_transport::pause_reading() {
 }
 
 void memory_transport::resume_reading() {
-  caf::actor target;
+  std::unique_lock<std::mutex> guard{mtx_};
+  paused_ = false;
+  deliver_pending(guard);
+}
+
+void memory_transport::hold_reading(bool held) {
+  std::unique_lock<std::mutex> guard{mtx_};
+  held_input_ = held;
+  deliver_pending(guard);
+}
+
+void memory_transport::deliver_pending(std::unique_lock<std::mutex>& guard) {
+  if (paused_ || held_input_ || pending_.empty() || !protocol_)
+    return;
   std::string held;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    paused_ = false;
-    held.swap(pending_);
-    target = protocol_;
-  }
-  if (!held.empty() && target)
-    deliver(std::move(target), held);
+  held.swap(pending_);
+  auto target = protocol_;
+  guard.unlock();
+  deliver(std::move(target), held);
 }
 
 void memory_transport::set_write_watermarks(size_t high, size_t) {

@@ -30,8 +30,10 @@ bool traced_actor::handle_now(caf::mailbox_element& x, caf::execution_unit* host
     return false;
   auto& normal = std::get<normal_queue_index>(mailbox().queue().queues());
   // (A behavior with a receive timeout is left to CAF, which re-arms it after each message.)
+  // (A detached actor runs on a thread of its own, never on the reactor's.)
   auto idle = normal.cache().empty() && awaited_responses_.empty()
-              && getf(is_initialized_flag) && !getf(is_terminated_flag) && !bhvr_stack_.empty()
+              && getf(is_initialized_flag) && !getf(is_terminated_flag)
+              && !getf(is_detached_flag) && !bhvr_stack_.empty()
               && !bhvr_stack_.back().timeout().valid();
   if (idle) {
     trace::detail::live_enqueued(live_);
@@ -40,10 +42,9 @@ bool traced_actor::handle_now(caf::mailbox_element& x, caf::execution_unit* host
       case activation_result::terminated:
         return true;  // finalized: the mailbox is closed
       case activation_result::skipped:
-        // Its behavior does not take it now: it waits in the mailbox, as it would have.
-        mailbox().push_back(caf::make_mailbox_element(std::move(x.sender), x.mid,
-                                                      std::move(x.stages),
-                                                      x.move_content_to_message()));
+        // Its behavior does not take it now: it waits among the skipped ones, as it would have.
+        push_to_cache(caf::make_mailbox_element(std::move(x.sender), x.mid, std::move(x.stages),
+                                                x.move_content_to_message()));
         break;
       default:
         break;

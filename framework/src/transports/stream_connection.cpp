@@ -87,7 +87,7 @@ void stream_connection::open() {
 void stream_connection::update_interest() {
   uint32_t want = 0;
   if (state_ != state::closed) {
-    if (!read_paused_ && !read_eof_ && state_ == state::open && protocol_)
+    if (!read_paused_ && !read_held_ && !read_eof_ && state_ == state::open && protocol_)
       want |= EPOLLIN;
     if (queued() > 0 && !corked_)
       want |= EPOLLOUT;
@@ -157,6 +157,13 @@ void stream_connection::pause_reading() {
 void stream_connection::resume_reading() {
   on_thread([this] {
     read_paused_ = false;
+    update_interest();
+  });
+}
+
+void stream_connection::hold_reading(bool held) {
+  on_thread([this, held] {
+    read_held_ = held;
     update_interest();
   });
 }

@@ -45,6 +45,7 @@ public:
   address host() const override;
   void pause_reading() override;
   void resume_reading() override;
+  void hold_reading(bool held) override;
   void set_write_watermarks(size_t high, size_t low) override;
   void set_output_limit(size_t bytes) override;
   uint64_t id() const override;
@@ -178,6 +179,7 @@ private:
   state state_ = state::open;
   bool corked_ = false;  ///< written bytes wait for this burst's flush
   bool read_paused_ = false;
+  bool read_held_ = false;  ///< hold_reading: a pause of its own
   bool read_eof_ = false;
   bool lost_sent_ = false;
   bool lingering_ = false;

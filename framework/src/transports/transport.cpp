@@ -6,6 +6,13 @@ namespace ply {
 
 transport::~transport() = default;
 
+void transport::hold_reading(bool held) {
+  if (held)
+    pause_reading();
+  else
+    resume_reading();
+}
+
 void transport::write_sequence(const std::vector<bytes>& parts) {
   bytes joined;
   size_t total = 0;

@@ -60,6 +60,8 @@ private:
   handlers extra_behavior() override {
     return {
       [this](const greet& g) {
+        rec_->add(sender() == caf::actor_cast<caf::actor>(caller().protocol()) ? "from its protocol"
+                                                                               : "from elsewhere");
         caller().write("2");
         names_[caller()] = g.name;
         return true;
@@ -106,7 +108,8 @@ TEST_CASE("a factory writes to the caller's connection in order with its protoco
   ts.run();
   a->close();
   ts.run();
-  CHECK(rec->events == std::vector<std::string>{"ended bob", "ended alice"});
+  CHECK(rec->events == std::vector<std::string>{"from its protocol", "from its protocol",
+                                                "ended bob", "ended alice"});
   caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
 }
 
@@ -162,6 +165,45 @@ TEST_CASE("a peer that sends lines and closes its side still gets every answer, 
   CHECK(t->written() == "start x\r\nxx\r\nstart y\r\nyy\r\n");
   CHECK(t->disconnecting());
   caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+/// "DATA" asks, then switches to raw mode once answered; raw bytes are echoed with a mark.
+class switcher : public line_receiver {
+  void line_received(std::string_view line) override {
+    if (line != "DATA")
+      return send_line("line " + std::string{line});
+    hold_input_until(ask<std::string>(factory(), shout{"go", 1})).add_callback([this](std::string) {
+      set_raw_mode();
+    });
+  }
+  void raw_data_received(bytes data) override {
+    transport().write("raw[" + data + "]");
+  }
+};
+
+class switch_hall : public factory_of<switcher> {
+  handlers extra_behavior() override {
+    return {[](const shout& s) { return s.text; }};
+  }
+};
+
+} // namespace
+
+TEST_CASE("input held while a line receiver switches to raw mode comes as raw data, in order",
+          "[factory]") {
+  test_system ts;
+  auto f = ts.spawn<switch_hall>();
+  auto t = memory_transport::make();
+  t->connect_through(f);
+  ts.run();
+  t->feed("a\nDATA\nbody1");
+  t->feed("body2");
+  ts.run();
+  CHECK(t->written() == "line a\r\nraw[body1body2]");
+  caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
+  t->close();
 }
 
 TEST_CASE("a PLY_MESSAGE prints and serializes by its fields", "[factory]") {

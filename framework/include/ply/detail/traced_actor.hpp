@@ -19,13 +19,6 @@ public:
   /// Traces the message when tracing is on, then enqueues it as CAF does.
   void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* host) override;
 
-  /// Handles `x` at once on the calling thread (`host`), as if it had come through the mailbox,
-  /// when the actor is idle: its mailbox empty and blocked, no response awaited, no skipped
-  /// message waiting, no trace being recorded. Returns false, without touching `x`, otherwise;
-  /// the caller then enqueues it. Spares a reactor's read the mailbox and the resume (its
-  /// allocations and atomics); the order of messages is kept, and the mailbox's own hand-over
-  /// means no other thread runs the actor meanwhile.
-  bool handle_now(caf::mailbox_element& x, caf::execution_unit* host);
 
 protected:
   /// Traces the handling when tracing is on, then handles the message as CAF does.
@@ -39,6 +32,17 @@ protected:
   void trace_end();
 
 private:
+  friend class stream_connection;
+
+  /// Handles `x` at once on the calling thread (`host`, which must be the caller's own), as if it
+  /// had come through the mailbox, when the actor is idle: its mailbox empty and blocked,
+  /// initialized and not ended, not detached, no response awaited, no skipped message waiting,
+  /// no receive timeout, no trace being recorded. Returns false, without touching `x`, otherwise;
+  /// the caller then enqueues it. Spares a reactor's read the mailbox and the resume (their
+  /// allocations and atomics); the mailbox's own hand-over means no other thread runs the actor
+  /// meanwhile, and messages keep their order.
+  bool handle_now(caf::mailbox_element& x, caf::execution_unit* host);
+
   trace::detail::live_entry live_;
 };
 

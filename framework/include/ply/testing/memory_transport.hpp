@@ -68,6 +68,7 @@ public:
   address host() const override;
   void pause_reading() override;
   void resume_reading() override;
+  void hold_reading(bool held) override;
   void set_write_watermarks(size_t high, size_t low) override;
   uint64_t id() const override;
   void attach(caf::actor protocol) override;
@@ -75,6 +76,8 @@ public:
 private:
   void send_lost(caf::error reason);
   void deliver(caf::actor target, bytes_view data);
+  /// Delivers what waited, unless reading is still paused or held (unlocks `guard` to do so).
+  void deliver_pending(std::unique_lock<std::mutex>& guard);
 
   std::optional<fault_injector> faults_;
   std::string pending_;  ///< fed while reading was paused
@@ -92,6 +95,7 @@ private:
   bool aborted_ = false;
   bool lost_sent_ = false;
   bool paused_ = false;
+  bool held_input_ = false;  ///< hold_reading
 };
 
 } // namespace ply::testing
