@@ -19,20 +19,28 @@ prefix=$work/prefix
 step() { printf '[package] %s\n' "$*"; }
 fail() { printf '[package] FAILED: %s\n' "$*" >&2; exit 1; }
 
-# serve NAME CMD...: starts a server on a free loopback port, checks that it echoes, stops it.
+# wait_port LOG WHAT: the port a server logged as "listening on 127.0.0.1:PORT" (10 s at most).
+wait_port() {
+  local port=
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" | head -1)
+    [[ -n $port ]] && break
+    sleep 0.1
+  done
+  [[ -n $port ]] || { cat "$1" >&2; fail "$2 did not listen"; }
+  echo "$port"
+}
+
+# serve_and_echo NAME CMD...: starts a server on a free loopback port, checks that it echoes,
+# stops it.
 serve_and_echo() {
   local name=$1
   shift
   "$@" --port tcp:0:interface=127.0.0.1 2>"$work/$name.log" &
   local pid=$!
   pids+=("$pid")
-  local port=
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/$name.log" | head -1)
-    [[ -n $port ]] && break
-    sleep 0.1
-  done
-  [[ -n $port ]] || { cat "$work/$name.log" >&2; fail "$name did not listen"; }
+  local port
+  port=$(wait_port "$work/$name.log" "$name")
   local got
   got=$(printf 'hello from %s\n' "$name" | timeout 10 nc -N 127.0.0.1 "$port")
   [[ $got == "hello from $name" ]] || fail "$name answered '$got'"
@@ -76,13 +84,7 @@ cmake --build "$work/plugin" >/dev/null
   --port tcp:0:interface=127.0.0.1 2>"$work/plyd.log" &
 pid=$!
 pids+=("$pid")
-port=
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/plyd.log" | head -1)
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || { cat "$work/plyd.log" >&2; fail "plyd with the plugin did not listen"; }
+port=$(wait_port "$work/plyd.log" "plyd with the plugin")
 got=$(printf 'hi\n' | timeout 10 nc -N 127.0.0.1 "$port" | tr -d '\r')
 [[ $got == $'Howdy from a plugin!\nhi' ]] || fail "the plugin answered '$got'"
 kill -TERM "$pid"
