@@ -53,10 +53,7 @@ void factory::protocol_ended(const connection&, const caf::error&) {
 }
 
 connection factory::caller() const {
-  auto* self = const_cast<factory*>(this);
-  if (self->current_mailbox_element() == nullptr)
-    return {};
-  auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  auto who = caf::actor_cast<caf::actor_addr>(sender());
   auto i = protocols_.find(who);
   return i != protocols_.end() ? connection{i->second, who} : connection{};
 }
