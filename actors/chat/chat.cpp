@@ -1,7 +1,6 @@
 #include "chat/chat.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -9,7 +8,6 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
-#include <ply/actor_deferred.hpp>
 #include <ply/cluster.hpp>
 #include <ply/line_receiver.hpp>
 #include <ply/services.hpp>
@@ -62,10 +60,6 @@ public:
       refuse("Line refused: it contains control characters. Closing the connection.");
       return;
     }
-    if (claiming_) {
-      held_.emplace_back(line);
-      return;
-    }
     if (name_.empty())
       choose_name(line);
     else
@@ -106,37 +100,20 @@ private:
       send_line("Name refused: " + why + "; please choose another.");
       return;
     }
-    claiming_ = true;
+    // The next lines wait until the hub (and through it every node) has answered.
     std::string wanted{line};
-    ply::request<bool>(this, factory(), claim_timeout + std::chrono::seconds(1), claim_atom::value,
-                       wanted)
+    hold_input_until(ask<bool>(factory(), claim_atom::value, wanted))
       .add_callbacks(
         [this, wanted](bool ok) {
-          claiming_ = false;
-          if (ok) {
+          if (ok)
             name_ = wanted;
-          } else {
+          else
             send_line("Name taken, please choose another.");
-          }
-          replay_held();
         },
         [this](failure f) {
-          claiming_ = false;
           spdlog::warn("[{}] name claim failed: {}", log_prefix(), f.message());
           send_line("The chat is not answering, please try again.");
-          replay_held();
         });
-  }
-
-  void replay_held() {
-    while (!held_.empty() && !claiming_ && !closing_) {
-      auto l = std::move(held_.front());
-      held_.pop_front();
-      if (name_.empty())
-        choose_name(l);
-      else
-        chat(l);
-    }
   }
 
   void chat(std::string_view line) {
@@ -186,9 +163,7 @@ private:
 
   options opts_;
   std::string name_;
-  bool claiming_ = false;
   bool closing_ = false;
-  std::deque<std::string> held_;
 };
 
 std::string with_crlf(std::string text) {
@@ -227,8 +202,7 @@ public:
   }
 
   void protocol_ended(const ply::connection& ended, const caf::error&) override {
-    const auto& who = ended.protocol();
-    auto i = local_.find(who);
+    auto i = local_.find(ended);
     if (i == local_.end())
       return;
     auto name = i->second;
@@ -305,17 +279,17 @@ public:
              const std::vector<std::string>& rooms) {
         // The other hub may hear of us first: its sync can come before our member tells us of
         // it (a node rejoining with users), so a sync from an unknown hub introduces it.
-        auto hub = caf::actor_cast<caf::actor>(current_sender());
+        auto hub = sender();
         if (hub && peers_.count(hub.address()) == 0)
           peer_up(hub, node);
-        auto p = peers_.find(current_sender_addr());
+        auto p = peers_.find(hub.address());
         if (p == peers_.end())
           return;
         for (size_t k = 0; k < names.size() && k < rooms.size(); ++k)
           add_remote(p->second, names[k], rooms[k], false);
       },
       [this](entered_atom, const std::string& name, const std::string& room) {
-        auto p = peers_.find(current_sender_addr());
+        auto p = peers_.find(sender().address());
         if (p != peers_.end())
           add_remote(p->second, name, room, true);
       },
@@ -328,7 +302,7 @@ public:
         announce(room, name + " has left the channel.");
       },
       [this](relay_atom, const std::string& room, const std::string& line) {
-        deliver(room, line, caf::actor_addr{});
+        deliver(room, line);
       },
       [this](private_atom, const std::string& to, const std::string& line) {
         auto t = users_.find(to);
@@ -350,7 +324,6 @@ private:
     caf::actor hub;   ///< the hub of the user's node, for users of other nodes
     std::string node;
     std::string outbox;  ///< lines for a local user, sent at the end of the hub's burst
-    caf::actor_addr addr;  ///< the connection's address
   };
 
   struct peer {
@@ -361,18 +334,15 @@ private:
   /// A name being claimed by a connection of this node: waiting for the other hubs' answers.
   struct pending_claim {
     caf::typed_response_promise<bool> promise;
-    caf::actor conn;
+    caf::actor conn;          ///< the claiming connection's protocol
+    ply::connection handle;   ///< and its handle
     size_t waiting = 0;
     bool refused = false;
   };
 
-  caf::actor_addr current_sender_addr() {
-    return caf::actor_cast<caf::actor_addr>(current_sender());
-  }
-
   /// The user behind the current message's connection (null before it has a name).
   user* speaker() {
-    auto i = local_.find(current_sender_addr());
+    auto i = local_.find(caller());
     if (i == local_.end())
       return nullptr;
     auto u = users_.find(i->second);
@@ -384,7 +354,7 @@ private:
     if (auto* u = speaker())
       queue(*u, with_crlf(text));
     else
-      send(caf::actor_cast<caf::actor>(current_sender()), line_atom::value, with_crlf(text));
+      send(sender(), line_atom::value, with_crlf(text));
   }
 
   /// Queues `line` for local user `u`. Everything queued in one burst of the hub's messages
@@ -416,9 +386,9 @@ private:
   caf::result<bool> claim(const std::string& name) {
     if (users_.count(name) > 0 || claims_.count(name) > 0)
       return false;
-    auto conn = caf::actor_cast<caf::actor>(current_sender());
     auto& c = claims_[name];
-    c.conn = conn;
+    c.conn = sender();
+    c.handle = caller();
     c.promise = make_response_promise<bool>();
     c.waiting = peers_.size();
     auto promise = c.promise;
@@ -455,8 +425,8 @@ private:
       c.promise.deliver(false);
       return;
     }
-    users_[name] = user{name, opts_.lobby, c.conn, {}, node_, {}, c.conn.address()};
-    local_[c.conn.address()] = name;
+    users_[name] = user{name, opts_.lobby, c.conn, {}, node_, {}};
+    local_[c.handle] = name;
     c.promise.deliver(true);
     send(c.conn, line_atom::value, with_crlf("Welcome, " + name + "!"));
     entered(users_[name]);
@@ -474,7 +444,7 @@ private:
 
   /// `u` entered its room: everyone there hears of it, on every node.
   void entered(const user& u) {
-    announce(u.room, u.name + " has joined the channel.", u.conn.address());
+    announce(u.room, u.name + " has joined the channel.", u.conn);
     for (auto& [addr, p] : peers_)
       send(p.hub, trace::carry(entered_atom::value, u.name, u.room));
   }
@@ -485,7 +455,7 @@ private:
       return;
     }
     auto old = u.room;
-    announce(old, u.name + " has left the channel.", u.conn.address());
+    announce(old, u.name + " has left the channel.", u.conn);
     for (auto& [addr, p] : peers_)
       send(p.hub, trace::carry(left_atom::value, u.name, old, false));
     u.room = room;
@@ -495,21 +465,20 @@ private:
 
   void say(const std::string& room, const std::string& text) {
     auto line = with_crlf(text);
-    deliver(room, line, current_sender_addr());
+    deliver(room, line, sender());
     auto relay = trace::carry(relay_atom::value, room, line);  // one message for every node
     for (auto& [addr, p] : peers_)
       send(p.hub, relay);
   }
 
   /// Queues `line` for this node's members of `room`, except `except`.
-  void deliver(const std::string& room, const std::string& line, const caf::actor_addr& except) {
+  void deliver(const std::string& room, const std::string& line, const caf::actor& except = {}) {
     for (auto& [name, u] : users_)
-      if (u.conn && u.room == room && u.addr != except)
+      if (u.conn && u.room == room && u.conn != except)
         queue(u, line);
   }
 
-  void announce(const std::string& room, const std::string& text,
-                const caf::actor_addr& except = {}) {
+  void announce(const std::string& room, const std::string& text, const caf::actor& except = {}) {
     deliver(room, with_crlf(text), except);
   }
 
@@ -568,7 +537,7 @@ private:
     }
     if (i != users_.end() && i->second.room == room)
       return;
-    users_[name] = user{name, room, {}, p.hub, p.node, {}, {}};
+    users_[name] = user{name, room, {}, p.hub, p.node, {}};
     if (tell)
       announce(room, name + " has joined the channel.");
   }
@@ -578,7 +547,7 @@ private:
   std::string node_;
   std::shared_ptr<std::atomic<uint16_t>> irc_port_;
   std::map<std::string, user> users_;               ///< every user of the cluster, by name
-  std::map<caf::actor_addr, std::string> local_;    ///< this node's connections with a name
+  std::map<ply::connection, std::string> local_;    ///< this node's connections with a name
   std::map<std::string, pending_claim> claims_;     ///< names being claimed here
   std::map<caf::actor_addr, peer> peers_;           ///< the hubs of the other nodes
   std::vector<std::string> dirty_;                  ///< local users with queued lines

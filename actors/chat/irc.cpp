@@ -8,7 +8,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <ply/actor_deferred.hpp>
 #include <ply/line_receiver.hpp>
 
 #include "chat/messages.hpp"
@@ -19,7 +18,6 @@ namespace ply::actors::chat {
 namespace {
 
 constexpr std::string_view server = "ply";
-constexpr auto claim_wait = std::chrono::seconds(3);
 
 bool starts_with(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
@@ -49,10 +47,6 @@ public:
     // CTCP's \x01 is part of IRC; other control characters are not.
     if (has_control_chars(line, "\t\x01")) {
       fatal("Line refused: it contains control characters");
-      return;
-    }
-    if (claiming_) {
-      held_.emplace_back(line);
       return;
     }
     if (auto msg = parse_irc(line))
@@ -196,37 +190,24 @@ private:
   }
 
   void try_register() {
-    if (wanted_.empty() || !got_user_ || claiming_)
+    if (wanted_.empty() || !got_user_)
       return;
-    claiming_ = true;
+    // The client's next lines wait until the hub (and through it every node) has answered.
     auto wanted = wanted_;
-    ply::request<bool>(this, factory(), claim_wait, claim_atom::value, wanted)
+    hold_input_until(ask<bool>(factory(), claim_atom::value, wanted))
       .add_callbacks(
         [this, wanted](bool ok) {
-          claiming_ = false;
           if (ok)
             welcome(wanted);
           else
             numeric("433", wanted + " :Nickname is already in use");
           wanted_.clear();
-          replay_held();
         },
         [this](failure f) {
-          claiming_ = false;
           spdlog::warn("[{}] nick claim failed: {}", log_prefix(), f.message());
           numeric("437", wanted_ + " :Nick is temporarily unavailable");
           wanted_.clear();
-          replay_held();
         });
-  }
-
-  void replay_held() {
-    while (!held_.empty() && !claiming_ && !closing_) {
-      auto l = std::move(held_.front());
-      held_.pop_front();
-      if (auto msg = parse_irc(l))
-        handle(*msg);
-    }
   }
 
   void welcome(const std::string& nick) {
@@ -341,9 +322,7 @@ private:
   std::string room_;
   bool got_user_ = false;
   bool registered_ = false;
-  bool claiming_ = false;
   bool closing_ = false;
-  std::deque<std::string> held_;
   std::deque<std::pair<std::string, std::string>> pending_;  ///< NAMES/WHO waiting for the hub
 };
 

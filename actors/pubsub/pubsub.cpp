@@ -303,8 +303,8 @@ public:
   }
 
   void protocol_ended(const ply::connection& ended, const caf::error&) override {
+    auto i = clients_.find(ended);
     const auto& who = ended.protocol();
-    auto i = clients_.find(who);
     if (i == clients_.end())
       return;
     for (auto& c : i->second.channels)
@@ -317,10 +317,11 @@ public:
   caf::message_handler extra_behavior() override {
     return {
       [this](sub_atom, bool pattern, const std::string& name) {
-        auto who = caf::actor_cast<caf::actor>(current_sender());
-        if (!who)
+        auto who = sender();
+        auto conn = caller();
+        if (!who || !conn)
           return;
-        auto& c = clients_[who.address()];
+        auto& c = clients_[conn];
         auto& mine = pattern ? c.patterns : c.channels;
         if (!mine.insert(name).second)
           return;
@@ -328,13 +329,12 @@ public:
         tell_peers(pattern, name, 1);
       },
       [this](unsub_atom, bool pattern, const std::string& name) {
-        auto who = caf::actor_cast<caf::actor_addr>(current_sender());
-        auto c = clients_.find(who);
+        auto c = clients_.find(caller());
         if (c == clients_.end())
           return;
         auto& mine = pattern ? c->second.patterns : c->second.channels;
         if (mine.erase(name) > 0)
-          drop(pattern ? patterns_ : channels_, name, who, pattern);
+          drop(pattern ? patterns_ : channels_, name, c->first.protocol(), pattern);
       },
       [this](pub_atom, uint64_t ticket, const std::string& channel, const std::string& payload) {
         auto n = deliver(channel, payload);
@@ -349,7 +349,7 @@ public:
           }
         }
         if (ticket != 0)
-          send(caf::actor_cast<caf::actor>(current_sender()), published_atom::value, ticket, n);
+          send(sender(), published_atom::value, ticket, n);
       },
       // -- from the cluster --
       [this](peer_up_atom, const caf::actor& hub, const std::string& node) { meet(hub, node); },
@@ -361,8 +361,8 @@ public:
              int64_t delta) {
         // The other hub may hear of us first (a node rejoining with subscribers): its counts can
         // come before our member tells us of it, so counts from an unknown hub introduce it.
-        meet(caf::actor_cast<caf::actor>(current_sender()), node);
-        auto p = peers_.find(caf::actor_cast<caf::actor_addr>(current_sender()));
+        meet(sender(), node);
+        auto p = peers_.find(sender().address());
         if (p == peers_.end())
           return;
         auto& counts = pattern ? p->second.patterns : p->second.channels;
@@ -476,7 +476,7 @@ private:
   std::string node_;
   subscribers channels_;
   subscribers patterns_;
-  std::unordered_map<caf::actor_addr, client> clients_;
+  std::unordered_map<ply::connection, client> clients_;
   std::map<caf::actor_addr, peer> peers_;
 };
 

@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              // What comes out encodes back to a frame of the same payload.
              if (!frames.encode(payload))
                __builtin_trap();
+             return true;
            })
            == ply::length_prefix_framer::status::ok;
   });

@@ -194,7 +194,9 @@ TEST_CASE("udp_echo and udp_daytime answer nc -u datagrams", "[examples][udp]") 
   CHECK_THAT(wrong.log(), Catch::Contains("listen_udp wants udp:PORT"));
 }
 
-TEST_CASE("a program of one's own joins a cluster: two cluster_nodes see each other", "[examples]") {
+TEST_CASE("a program of one's own joins a cluster: two cluster_nodes see each other and pass "
+          "shouts between them",
+          "[examples]") {
   // Run by ply::run_application, not plyd: the cluster service loads CAF's middleman itself.
   process a{{bin("cluster_nodes"), "--port", local, "--cluster", "tcp:0"}};
   auto a_cluster = a.port(0);
@@ -212,7 +214,25 @@ TEST_CASE("a program of one's own joins a cluster: two cluster_nodes see each ot
       std::this_thread::sleep_for(100ms);
   }
   CHECK(answer == "1 other node(s): 127.0.0.1:" + std::to_string(a_cluster) + "\r\n");
-  CHECK(nc(a_port, "hello\\n") == "say 'nodes'\r\n");
+  CHECK(nc(a_port, "hello\\n") == "say 'nodes' or 'shout TEXT'\r\n");
+  // A shout on one node reaches the connections of both: a PLY_CLUSTER_MESSAGE between the halls.
+  socket_client on_a{a_port, 10000};
+  socket_client on_b{b_port, 10000};
+  // a's hall may meet b's a little after b's met a's: ask a too (and both connections are there).
+  std::string a_answer;
+  for (int i = 0; i < 100 && a_answer.find("1 other node(s)") == std::string::npos; ++i) {
+    on_a.send("nodes\n");
+    a_answer = on_a.read_until("\r\n");
+    if (a_answer.find("1 other node(s)") == std::string::npos)
+      std::this_thread::sleep_for(100ms);
+  }
+  CHECK(a_answer == "1 other node(s): 127.0.0.1:" + std::to_string(b.port(0)) + "\r\n");
+  on_b.send("shout hello from b\n");
+  CHECK(on_b.read_until("\r\n") == "hello from b\r\n");
+  CHECK(on_a.read_until("\r\n") == "hello from b\r\n");
+  on_a.send("shout and back\n");
+  CHECK(on_a.read_until("\r\n") == "and back\r\n");
+  CHECK(on_b.read_until("\r\n") == "and back\r\n");
   // A clustered program with a bad --join is a one-line error and exit code 2.
   process bad{{bin("cluster_nodes"), "--port", local, "--cluster", "tcp:0", "--join", "nowhere"}};
   CHECK(bad.wait() == 2);

@@ -16,6 +16,7 @@ class length_prefix_framer {
 public:
   enum class status {
     ok,        ///< every complete frame was delivered
+    stopped,   ///< the callback asked to stop; the rest stays buffered for the next `feed`
     too_long,  ///< a prefix announced more than `max_length` bytes
   };
 
@@ -23,8 +24,9 @@ public:
   /// Twisted's MAX_LENGTH).
   explicit length_prefix_framer(size_t prefix_size = 4, size_t max_length = 99999);
 
-  /// Feeds bytes; calls `on_frame(payload)` for each complete frame.
-  status feed(std::string_view data, const std::function<void(std::string_view)>& on_frame);
+  /// Feeds bytes; calls `on_frame(payload)` for each complete frame while it returns true. Frames
+  /// left when it returns false wait for the next `feed` (an empty one delivers them).
+  status feed(std::string_view data, const std::function<bool(std::string_view)>& on_frame);
 
   /// The frame for `payload`: prefix plus payload, or `errc::frame_too_long` when it does not fit
   /// the prefix or the limit.

@@ -23,6 +23,10 @@ public:
 
   void data_received(bytes data) final;
 
+protected:
+  /// Frames what waited, then the frames the framer kept back while the input was held.
+  void input_released(bytes held) override;
+
 private:
   length_prefix_framer framer_;
   bool exceeded_ = false;

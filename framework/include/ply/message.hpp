@@ -87,9 +87,10 @@ typename Inspector::result_type inspect_fields(Inspector& f, T& x, const char* n
 /// ```
 ///
 /// It is a plain struct (brace-initialized, up to 8 fields); ply makes it printable and
-/// serializable for CAF by its fields, in order, so it may also cross a cluster once its nodes
-/// register it (as CAF requires for any type). Inside an actor a name of CAF's actor members
-/// (`join`, `leave`, `send`, `monitor`, `quit`, ...) means that member: pick another.
+/// serializable for CAF by its fields, in order, so it may also cross a cluster: declare that
+/// with `PLY_CLUSTER_MESSAGE(name)` (`ply/cluster_message.hpp`). Inside an actor a name of CAF's
+/// actor members (`join`, `leave`, `send`, `monitor`, `quit`, ...) means that member: pick
+/// another.
 /// With GCC 12, build a message outside a `co_await` expression
 /// (`auto d = ask<R>(to, msg{...}); co_await std::move(d);`): that compiler moves a temporary
 /// made inside one bit by bit, which breaks its strings.

@@ -20,6 +20,7 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "ply/cluster_message.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/error.hpp"
 #include "ply/reactor.hpp"
@@ -326,6 +327,7 @@ cluster_service::~cluster_service() = default;
 
 void cluster_service::configure(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();
+  detail::register_shared_messages(cfg);
   if (opts_.tls.size() == 3) {
     cfg.load<caf::openssl::manager>();
     cfg.openssl_certificate = opts_.tls[0];

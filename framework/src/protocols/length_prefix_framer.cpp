@@ -14,7 +14,7 @@ length_prefix_framer::length_prefix_framer(size_t prefix_size, size_t max_length
 
 length_prefix_framer::status
 length_prefix_framer::feed(std::string_view data,
-                           const std::function<void(std::string_view)>& on_frame) {
+                           const std::function<bool(std::string_view)>& on_frame) {
   auto decode = [this](std::string_view prefix) {
     size_t n = 0;
     for (size_t i = 0; i < prefix_size_; ++i)
@@ -31,8 +31,12 @@ length_prefix_framer::feed(std::string_view data,
       }
       if (data.size() < prefix_size_ + n)
         break;
-      on_frame(data.substr(prefix_size_, n));
+      bool go_on = on_frame(data.substr(prefix_size_, n));
       data.remove_prefix(prefix_size_ + n);
+      if (!go_on) {
+        buffer_.assign(data);
+        return status::stopped;
+      }
     }
     buffer_.assign(data);
     return status::ok;
@@ -47,8 +51,12 @@ length_prefix_framer::feed(std::string_view data,
     }
     if (buffer_.size() - off < prefix_size_ + n)
       break;
-    on_frame(std::string_view{buffer_}.substr(off + prefix_size_, n));
+    bool go_on = on_frame(std::string_view{buffer_}.substr(off + prefix_size_, n));
     off += prefix_size_ + n;
+    if (!go_on) {
+      buffer_.erase(0, off);
+      return status::stopped;
+    }
   }
   buffer_.erase(0, off);
   return status::ok;

@@ -27,10 +27,18 @@ void length_prefixed_receiver::send_string(bytes_view message) {
   transport().write(*frame);
 }
 
+void length_prefixed_receiver::input_released(bytes held) {
+  data_received(std::move(held));  // also when empty: the framer holds frames of its own
+}
+
 void length_prefixed_receiver::data_received(bytes data) {
   if (exceeded_)
     return;
-  auto st = framer_.feed(data, [this](std::string_view frame) { string_received(bytes{frame}); });
+  auto st = framer_.feed(data, [this](std::string_view frame) {
+    string_received(bytes{frame});
+    // Frames after one whose hook held the input wait in the framer (`input_released`).
+    return !exceeded_ && !input_held();
+  });
   if (st == length_prefix_framer::status::too_long) {
     exceeded_ = true;
     length_limit_exceeded(framer_.announced_length());

@@ -1,6 +1,7 @@
 // Cluster membership in one process: two nodes (each its own actor system, middleman and
-// reactor) find each other, their offered actors hear of their counterparts, and a node that
-// leaves is reported down. Bad options fail at start with a sentence.
+// reactor) find each other, their offered actors hear of their counterparts and exchange a
+// PLY_CLUSTER_MESSAGE type, and a node that leaves is reported down. Bad options fail at start
+// with a sentence.
 #include "ply/cluster.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
+#include "ply/cluster_message.hpp"
+#include "ply/message.hpp"
 #include "ply/reactor.hpp"
 #include "recorder.hpp"
 
@@ -22,7 +25,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Records which peers come up and go down.
+PLY_MESSAGE(greeting, std::string to; int count; std::vector<std::string> words);
+
+} // namespace
+
+PLY_CLUSTER_MESSAGE(greeting);
+
+namespace {
+
+/// Records which peers come up and go down, and greetings from their counterparts.
 class watcher : public caf::event_based_actor {
 public:
   watcher(caf::actor_config& cfg, recorder_ptr rec)
@@ -30,7 +41,16 @@ public:
   }
   caf::behavior make_behavior() override {
     return {
-      [this](peer_up_atom, const caf::actor&, const std::string& node) { rec_->add("up " + node); },
+      [this](peer_up_atom, const caf::actor& counterpart, const std::string& node) {
+        rec_->add("up " + node);
+        send(counterpart, greeting{node, 2, {"across", "nodes"}});
+      },
+      [this](const greeting& g) {
+        auto text = "greeting to " + g.to + " x" + std::to_string(g.count);
+        for (auto& w : g.words)
+          text += " " + w;
+        rec_->add(text);
+      },
       [this](peer_down_atom, const caf::actor&, const std::string& node) {
         rec_->add("down " + node);
       },
@@ -85,7 +105,8 @@ cluster_options fast(std::vector<std::string> join = {}) {
 
 } // namespace
 
-TEST_CASE("cluster: two nodes link, offered actors hear each other come and go", "[cluster]") {
+TEST_CASE("cluster: two nodes link, offered actors hear each other come and go and exchange "
+          "PLY_CLUSTER_MESSAGE types", "[cluster]") {
   auto rec_a = std::make_shared<recorder>();
   auto rec_b = std::make_shared<recorder>();
   node a{fast()};
@@ -101,6 +122,13 @@ TEST_CASE("cluster: two nodes link, offered actors hear each other come and go",
   rec_b->wait_for("up ", 1, 10000ms);
   CHECK(rec_a->starting_with("up ") == std::vector<std::string>{"up " + b.svc.node()});
   CHECK(rec_b->starting_with("up ") == std::vector<std::string>{"up " + a.svc.node()});
+  // A PLY_MESSAGE declared PLY_CLUSTER_MESSAGE crossed the link, every field intact.
+  rec_a->wait_for("greeting ", 1, 10000ms);
+  rec_b->wait_for("greeting ", 1, 10000ms);
+  CHECK(rec_a->starting_with("greeting ")
+        == std::vector<std::string>{"greeting to " + a.svc.node() + " x2 across nodes"});
+  CHECK(rec_b->starting_with("greeting ")
+        == std::vector<std::string>{"greeting to " + b.svc.node() + " x2 across nodes"});
   auto b_name = b.svc.node();
   b.stop();
   rec_a->wait_for("down ", 1, 10000ms);

@@ -31,7 +31,7 @@ TEST_CASE("length prefix framer at every prefix size and chunk size", "[framing]
       std::vector<std::string> got;
       for (size_t off = 0; off < stream.size(); off += chunk) {
         auto st = dec.feed(std::string_view{stream}.substr(off, chunk),
-                           [&](std::string_view f) { got.emplace_back(f); });
+                           [&](std::string_view f) { return got.emplace_back(f), true; });
         REQUIRE(st == length_prefix_framer::status::ok);
       }
       CHECK(got == expected);
@@ -55,7 +55,7 @@ TEST_CASE("length prefix framer rejects frames over the limit", "[framing]") {
     auto st = length_prefix_framer::status::ok;
     for (size_t off = 0; off < stream.size() && st == length_prefix_framer::status::ok; off += chunk)
       st = dec.feed(std::string_view{stream}.substr(off, chunk),
-                    [&](std::string_view fr) { got.emplace_back(fr); });
+                    [&](std::string_view fr) { return got.emplace_back(fr), true; });
     INFO("chunk " << chunk);
     CHECK(got == std::vector<std::string>{"abc"});
     CHECK(st == length_prefix_framer::status::too_long);
@@ -66,4 +66,23 @@ TEST_CASE("length prefix framer rejects frames over the limit", "[framing]") {
   CHECK(ply::is(too_big.error(), ply::errc::frame_too_long));
   length_prefix_framer one{1, 1000};
   CHECK_FALSE(one.encode(std::string(256, 'x')));
+}
+
+TEST_CASE("length prefix framer stops when asked and keeps the rest for the next feed",
+          "[framing]") {
+  length_prefix_framer enc{2, 100};
+  std::string stream = *enc.encode("one") + *enc.encode("two") + *enc.encode("three");
+  for (size_t chunk = 1; chunk <= stream.size(); ++chunk) {
+    INFO("chunk " << chunk);
+    length_prefix_framer dec{2, 100};
+    std::vector<std::string> got;
+    // Stops after every frame: each later feed (empty ones too) gives the next one.
+    auto one_at_a_time = [&](std::string_view f) { return got.emplace_back(f), false; };
+    for (size_t off = 0; off < stream.size(); off += chunk)
+      dec.feed(std::string_view{stream}.substr(off, chunk), one_at_a_time);
+    while (got.size() < 3 && dec.feed("", one_at_a_time) == length_prefix_framer::status::stopped)
+      ;
+    CHECK(got == std::vector<std::string>{"one", "two", "three"});
+    CHECK(dec.feed("", one_at_a_time) == length_prefix_framer::status::ok);
+  }
 }

@@ -1,8 +1,12 @@
 // length_prefixed_receiver: frames at every chunk size, and the frame size limit.
 #include "ply/length_prefixed_receiver.hpp"
 
+#include <cctype>
+
 #include <catch2/catch.hpp>
 
+#include "ply/factory.hpp"
+#include "ply/message.hpp"
 #include "ply/testing/memory_transport.hpp"
 #include "ply/testing/test_system.hpp"
 #include "recorder.hpp"
@@ -52,4 +56,57 @@ TEST_CASE("length-prefixed receiver at every chunk size, and over the limit", "[
   ts.run();
   CHECK(t->disconnecting());
   CHECK(rec->starting_with("frame:").empty());
+}
+
+namespace {
+
+PLY_MESSAGE(upper_case, std::string text);
+
+/// Asks its factory about each frame, with the input held until the answer.
+class asker : public length_prefixed_receiver {
+public:
+  asker() : length_prefixed_receiver(2, 100) {
+  }
+  void string_received(bytes message) override {
+    send_string("got " + message);
+    hold_input_until(ask<std::string>(factory(), upper_case{message}))
+      .add_callback([this](const std::string& answer) { send_string(answer); });
+  }
+};
+
+class upper_hall : public factory_of<asker> {
+  handlers extra_behavior() override {
+    return {[](const upper_case& u) {
+      std::string out = u.text;
+      for (auto& c : out)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return out;
+    }};
+  }
+};
+
+} // namespace
+
+TEST_CASE("length-prefixed receiver holding its input gets each frame after the answer to the "
+          "one before, at every chunk size",
+          "[protocol]") {
+  length_prefix_framer enc{2, 100};
+  std::string input = *enc.encode("ab") + *enc.encode("cd") + *enc.encode("ef");
+  std::string expected;
+  for (auto s : {"got ab", "AB", "got cd", "CD", "got ef", "EF"})
+    expected += *enc.encode(s);
+  for (size_t chunk = 1; chunk <= input.size(); ++chunk) {
+    INFO("chunk " << chunk);
+    test_system ts;
+    auto f = ts.spawn<upper_hall>();
+    auto t = memory_transport::make();
+    t->connect_through(f);
+    ts.run();
+    for (size_t off = 0; off < input.size(); off += chunk)
+      t->feed(std::string_view{input}.substr(off, chunk));
+    ts.run();
+    CHECK(t->written() == expected);
+    caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
+    t->close();
+  }
 }
