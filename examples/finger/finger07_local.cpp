@@ -6,27 +6,22 @@
 
 namespace {
 
-using get_user_atom = caf::atom_constant<caf::atom("getuser")>;
+PLY_MESSAGE(get_user, std::string name);
 
 class finger : public ply::line_receiver {
   void line_received(std::string_view user) override {
-    ply::request<std::string>(this, factory(), std::chrono::seconds(10), get_user_atom::value,
-                              std::string{user})
-      .add_callback([this](const std::string& text) {
-        transport().write(text);
-        transport().lose_connection();
-      });
+    auto answer = ask<std::string>(factory(), get_user{std::string{user}});
+    answer.add_callback([this](const std::string& text) {
+      transport().write(text);
+      transport().lose_connection();
+    });
   }
 };
 
-class local_finger : public ply::factory {
-public:
-  caf::actor build_protocol(const ply::address&) override {
-    return spawn_protocol<finger>();
-  }
-
-  caf::message_handler extra_behavior() override {
-    return {[this](get_user_atom, const std::string& user) -> caf::result<std::string> {
+class local_finger : public ply::factory_of<finger> {
+  ply::handlers extra_behavior() override {
+    return {[this](const get_user& u) -> caf::result<std::string> {
+      const auto& user = u.name;
       // Only plain names reach the command line: no options, no forwarding.
       bool plain = !user.empty() && user.size() <= 32
                    && user.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-.") == std::string::npos
