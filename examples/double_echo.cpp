@@ -1,4 +1,5 @@
-// Two servers in one reactor thread: one greets in English, the other in French, both then echo.
+// Two servers in one reactor thread: both echo, one prefixing every chunk it received with
+// "Hello, ", the other with "Bonjour, ".
 //   build/bin/double_echo --port tcp:8000 --port2 tcp:8001
 #include <ply/ply.hpp>
 
@@ -7,12 +8,8 @@ public:
   explicit greeting_echo(std::string greeting) : greeting_(std::move(greeting)) {
   }
 
-  void connection_made() override {
-    transport().write(greeting_ + "\r\n");
-  }
-
   void data_received(ply::bytes data) override {
-    transport().write(data);
+    transport().write(greeting_ + ", " + data);
   }
 
 private:
@@ -22,7 +19,7 @@ private:
 int main(int argc, char** argv) {
   std::string port = "tcp:8000";
   std::string port2 = "tcp:8001";
-  ply::command_line cli{"double_echo", "Two echo servers on two ports: one says Hello, one Bonjour."};
+  ply::command_line cli{"double_echo", "Two echo servers on two ports: one says Hello, one Bonjour, to every chunk."};
   cli.add("--port", port, "Endpoint of the Hello server");
   cli.add("--port2", port2, "Endpoint of the Bonjour server");
   return ply::run(argc, argv, cli, [&](ply::reactor& r) {

@@ -1,6 +1,7 @@
 // The seeds' Fibonacci server, with persistence: every line a client sends gets the next
-// Fibonacci number, and the sequence continues where it left off after a restart (the state is
-// saved as JSON in --rundir on a graceful stop and restored on start).
+// Fibonacci number, distinct ones from 2 up (2, 3, 5, 8, ...), and the sequence continues where it
+// left off after a restart (the state is saved as JSON in --rundir on a graceful stop and restored
+// on start). It speaks plain CAF on purpose: CAF stays reachable.
 //   build/bin/fib_server --port tcp:8000 --rundir /tmp     then: printf 'next\n' | nc -N localhost 8000
 #include <mutex>
 
@@ -13,8 +14,8 @@ using next_atom = caf::atom_constant<caf::atom("next")>;
 /// The sequence; the factory owns it, the service reads a copy to save it.
 struct fib_state {
   std::mutex mtx;
-  uint64_t a = 0;
-  uint64_t b = 1;
+  uint64_t a = 2;
+  uint64_t b = 3;
 };
 
 class fib_protocol : public ply::line_receiver {
@@ -33,11 +34,14 @@ public:
     return spawn_protocol<fib_protocol>();
   }
   caf::message_handler extra_behavior() override {
-    return {[this](next_atom) {
+    return {[this](next_atom) -> caf::result<uint64_t> {
       std::lock_guard<std::mutex> guard{st_->mtx};
       auto n = st_->a;
+      uint64_t next = 0;
+      if (__builtin_add_overflow(n, st_->b, &next))
+        return ply::make_error(ply::errc::protocol_error, "the sequence has run past 64 bits");
       st_->a = st_->b;
-      st_->b = n + st_->b;
+      st_->b = next;
       return n;
     }};
   }
@@ -58,8 +62,8 @@ public:
   }
   void restore_state(const nlohmann::json& state) override {
     std::lock_guard<std::mutex> guard{st_->mtx};
-    st_->a = state.value("a", uint64_t{0});
-    st_->b = state.value("b", uint64_t{1});
+    st_->a = state.value("a", uint64_t{2});
+    st_->b = state.value("b", uint64_t{3});
   }
 
 private:

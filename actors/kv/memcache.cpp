@@ -7,6 +7,7 @@ namespace ply::actors::kv {
 namespace {
 
 constexpr std::string_view bad_format = "CLIENT_ERROR bad command line format";
+constexpr std::string_view bad_exptime = "CLIENT_ERROR invalid exptime argument";
 
 std::vector<std::string_view> split_words(std::string_view line) {
   std::vector<std::string_view> words;
@@ -23,11 +24,23 @@ std::vector<std::string_view> split_words(std::string_view line) {
   return words;
 }
 
-/// A whole word as a number of type T, or false.
+/// A whole word as a number of type T, or false; a leading '+' is allowed, as memcached's
+/// strtol and strtoul take it.
 template <class T>
 bool to_number(std::string_view word, T& out) {
+  if (word.size() > 1 && word[0] == '+' && word[1] != '-' && word[1] != '+')
+    word.remove_prefix(1);
   auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), out);
   return ec == std::errc{} && end == word.data() + word.size();
+}
+
+/// Flags as memcached reads them: any 64-bit number, kept modulo 2^32.
+bool to_flags(std::string_view word, uint32_t& out) {
+  uint64_t wide = 0;
+  if (!to_number(word, wide))
+    return false;
+  out = static_cast<uint32_t>(wide);
+  return true;
 }
 
 /// Keys are at most `max_key` bytes without control characters (memcached's rule).
@@ -50,7 +63,7 @@ const std::pair<std::string_view, request::op> commands[] = {
   {"decr", request::op::decr},       {"touch", request::op::touch},
   {"flush_all", request::op::flush_all}, {"stats", request::op::stats},
   {"version", request::op::version}, {"verbosity", request::op::verbosity},
-  {"quit", request::op::quit},
+  {"quit", request::op::quit},       {"mn", request::op::mn},
 };
 
 } // namespace
@@ -107,6 +120,8 @@ std::string parser::feed(std::string_view data, const std::function<void(request
           state_ = state::line;
           request err;
           err.message = "SERVER_ERROR object too large for cache";
+          err.noreply = pending_.noreply;
+          pending_ = request{};
           on_request(err);
           break;
         }
@@ -115,6 +130,7 @@ std::string parser::feed(std::string_view data, const std::function<void(request
         if (block.size() < 2 || block.compare(block.size() - 2, 2, "\r\n") != 0) {
           request err;
           err.message = "CLIENT_ERROR bad data chunk";
+          err.noreply = pending_.noreply;
           on_request(err);
         } else {
           block.resize(block.size() - 2);
@@ -131,9 +147,12 @@ std::string parser::feed(std::string_view data, const std::function<void(request
 void parser::parse_line(std::string_view line, const std::function<void(request&)>& on_request) {
   auto words = split_words(line);
   request r;
+  // An error after the command said "noreply" is not answered either (memcached's rule).
   auto fail = [&](std::string_view why) {
+    bool quiet = r.noreply;
     r = request{};
     r.message = std::string{why};
+    r.noreply = quiet;
     on_request(r);
   };
   if (words.empty())
@@ -153,6 +172,16 @@ void parser::parse_line(std::string_view line, const std::function<void(request&
       words.pop_back();
     }
   };
+  // As memcached's tokenizer: a command takes `n` words or one more, which is "noreply" when it
+  // says so and is ignored otherwise; any other count is an unknown command.
+  auto counted = [&](size_t n) {
+    if (words.size() != n && words.size() != n + 1)
+      return false;
+    r.noreply = words.back() == "noreply";  // also in place of a word: then the command is bad
+    if (words.size() == n + 1)
+      words.pop_back();
+    return true;
+  };
   auto add_key = [&](std::string_view key) {
     if (!valid_key(key, limits_.max_key))
       return false;
@@ -167,15 +196,23 @@ void parser::parse_line(std::string_view line, const std::function<void(request&
     case op::gats: {
       size_t first = 1;
       if (r.what == op::gat || r.what == op::gats) {
-        if (words.size() < 3 || !to_number(words[1], r.exptime))
-          return fail(bad_format);
+        // "gat EXPTIME" with no key is answered END, as memcached does.
+        if (words.size() < 2)
+          return fail("ERROR");
+        if (!to_number(words[1], r.exptime))
+          return fail(bad_exptime);
         first = 2;
-      }
-      if (words.size() <= first)
+      } else if (words.size() <= first) {
         return fail("ERROR");
-      for (size_t i = first; i < words.size(); ++i)
-        if (!add_key(words[i]))
-          return fail(bad_format);
+      }
+      for (size_t i = first; i < words.size(); ++i) {
+        if (!add_key(words[i])) {
+          // As memcached: the keys before the bad one are read (and touched), their answer is
+          // dropped, and the error is the answer.
+          r.message = std::string{bad_format};
+          break;
+        }
+      }
       return on_request(r);
     }
     case op::set:
@@ -184,15 +221,18 @@ void parser::parse_line(std::string_view line, const std::function<void(request&
     case op::append:
     case op::prepend:
     case op::cas: {
-      take_noreply();
-      size_t want_words = r.what == op::cas ? 6 : 5;
+      if (!counted(r.what == op::cas ? 6 : 5))
+        return fail("ERROR");
       int64_t length = -1;
-      if (words.size() != want_words || !add_key(words[1]) || !to_number(words[2], r.flags)
-          || !to_number(words[3], r.exptime) || !to_number(words[4], length) || length < 0
+      if (!add_key(words[1]) || !to_flags(words[2], r.flags) || !to_number(words[3], r.exptime)
+          || !to_number(words[4], length) || length < 0
           || (r.what == op::cas && !to_number(words[5], r.number)))
         return fail(bad_format);
       want_ = static_cast<size_t>(length) + 2;
-      if (static_cast<size_t>(length) > limits_.max_value) {
+      // memcached counts the item's overhead against its size limit, not the data alone.
+      if (item_size(r.key().size(), static_cast<size_t>(length), r.flags) > limits_.max_value) {
+        pending_ = request{};
+        pending_.noreply = r.noreply;
         state_ = state::skip;  // swallow the block, then answer
         return;
       }
@@ -202,47 +242,65 @@ void parser::parse_line(std::string_view line, const std::function<void(request&
       return;
     }
     case op::del: {
-      take_noreply();
-      // "delete KEY 0" is an old form memcached still accepts.
-      if (words.size() == 3 && words[2] == "0")
-        words.pop_back();
-      if (words.size() != 2 || !add_key(words[1]))
-        return fail("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]");
+      if (words.size() < 2 || words.size() > 4)
+        return fail("ERROR");
+      // As memcached: "delete KEY", "delete KEY 0" (an old form), "delete KEY noreply" and
+      // "delete KEY 0 noreply"; a lone "noreply" is a key.
+      if (words.size() > 2) {
+        bool hold_is_zero = words[2] == "0";
+        r.noreply = words.back() == "noreply";
+        if (!((words.size() == 3 && (hold_is_zero || r.noreply))
+              || (words.size() == 4 && hold_is_zero && r.noreply)))
+          return fail("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]");
+      }
+      if (!add_key(words[1]))
+        return fail(bad_format);
       return on_request(r);
     }
     case op::incr:
     case op::decr:
-      take_noreply();
-      if (words.size() != 3 || !add_key(words[1]))
+      if (!counted(3))
+        return fail("ERROR");
+      if (!add_key(words[1]))
         return fail(bad_format);
       if (!to_number(words[2], r.number))
         return fail("CLIENT_ERROR invalid numeric delta argument");
       return on_request(r);
     case op::touch:
-      take_noreply();
-      if (words.size() != 3 || !add_key(words[1]) || !to_number(words[2], r.exptime))
+      if (!counted(3))
+        return fail("ERROR");
+      if (!add_key(words[1]))
         return fail(bad_format);
+      if (!to_number(words[2], r.exptime))
+        return fail(bad_exptime);
       return on_request(r);
     case op::flush_all:
+      // As memcached: words after the delay are ignored, a last "noreply" is taken.
+      if (words.size() > 3)
+        return fail("ERROR");
       take_noreply();
-      if (words.size() > 2 || (words.size() == 2 && !to_number(words[1], r.exptime)))
+      if (words.size() >= 2 && !to_number(words[1], r.exptime))
+        return fail(bad_exptime);
+      return on_request(r);
+    case op::verbosity: {
+      // As memcached: "verbosity noreply" is silently accepted, a bare "verbosity" is not; a
+      // level that is not a number is a bad format; words after it are ignored.
+      if (words.size() == 1 || words.size() > 3)
+        return fail("ERROR");
+      take_noreply();
+      unsigned level = 0;
+      if (words.size() >= 2 && !to_number(words[1], level))
         return fail(bad_format);
       return on_request(r);
-    case op::verbosity:
-      take_noreply();
-      // As memcached: "verbosity noreply" is silently accepted, a bare "verbosity" is not.
-      if (words.size() > 2 || (words.size() == 1 && !r.noreply))
-        return fail("ERROR");
-      return on_request(r);
+    }
     case op::stats:
       for (size_t i = 1; i < words.size(); ++i)
         r.keys.emplace_back(words[i]);
       return on_request(r);
     case op::version:  // memcached ignores anything after "version"
+    case op::mn:       // and after "mn"
       return on_request(r);
-    case op::quit:
-      if (words.size() != 1)
-        return fail("ERROR");
+    case op::quit:  // memcached closes on "quit" whatever follows it
       return on_request(r);
     case op::error:
       break;

@@ -14,6 +14,8 @@ struct request {
   enum class op : uint8_t {
     get, gets, gat, gats, set, add, replace, append, prepend, cas, del, incr, decr, touch,
     flush_all, stats, version, verbosity, quit,
+    /// memcached's meta no-op: answers "MN", so a client knows everything before it was answered.
+    mn,
     /// Not a command: `message` is the error line to answer (`ERROR`, `CLIENT_ERROR ...`).
     error,
   };
@@ -24,12 +26,21 @@ struct request {
   int64_t exptime = 0;            ///< storage, touch, gat; the delay of flush_all
   uint64_t number = 0;            ///< the cas unique of `cas`, the delta of incr/decr
   bool noreply = false;
-  std::string message;            ///< op::error: what to answer
+  /// op::error: what to answer; for get/gets/gat/gats, the error that answers instead once the
+  /// keys (those before a bad one) were read.
+  std::string message;
 
   const std::string& key() const {
     return keys.front();
   }
 };
+
+/// An item's size as memcached counts it against its item size limit: the data and the key, and
+/// its header (48 bytes), CAS (8), the key's terminating NUL and the data's CRLF; 4 more for
+/// flags other than 0.
+inline size_t item_size(size_t key, size_t data, uint32_t flags) {
+  return data + key + 48 + 8 + 1 + 2 + (flags != 0 ? 4 : 0);
+}
 
 /// Incremental parser of memcached's text protocol (the requests real clients send, as described
 /// in memcached's protocol.txt). Pure code: feed it any chunking. Malformed commands become
@@ -39,7 +50,7 @@ class parser {
 public:
   struct limits {
     size_t max_line = 8192;           ///< a command line (a get of many keys is long)
-    size_t max_value = 1024 * 1024;   ///< one item's data (memcached's default item size)
+    size_t max_value = 1024 * 1024;   ///< one item as memcached counts it: data, key, overhead
     size_t max_key = 250;             ///< a key
   };
 

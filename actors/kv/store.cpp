@@ -14,6 +14,21 @@ namespace {
 /// memcached's rule: an expiry time up to 30 days is relative, beyond that a Unix time.
 constexpr int64_t max_relative_exptime = 60 * 60 * 24 * 30;
 
+/// A stored value as incr/decr read it (memcached's strtoull): leading white space, an optional
+/// '+', decimal digits that fit 64 bits, then the end or white space (the rest is not read).
+bool counter_value(std::string_view v, uint64_t& out) {
+  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t i = 0;
+  while (i < v.size() && is_space(v[i]))
+    ++i;
+  if (i < v.size() && v[i] == '+')
+    ++i;
+  auto [end, ec] = std::from_chars(v.data() + i, v.data() + v.size(), out);
+  if (ec != std::errc{} || end == v.data() + i)
+    return false;
+  return end == v.data() + v.size() || is_space(*end);
+}
+
 /// Bytes an item counts against the limit: key, value and a fixed overhead.
 size_t footprint(const std::string& key, const std::string& value) {
   return key.size() + value.size() + 64;
@@ -105,7 +120,8 @@ void store::execute(const request& r, std::string& out) {
   std::string reply;
   switch (r.what) {
     case op::error:
-      append_line(out, r.message);
+      if (!r.noreply)
+        append_line(out, r.message);
       return;
     case op::get:
     case op::gets:
@@ -113,6 +129,9 @@ void store::execute(const request& r, std::string& out) {
     case op::gats: {
       bool with_cas = r.what == op::gets || r.what == op::gats;
       bool touch = r.what == op::gat || r.what == op::gats;
+      // A request cut short by a bad key reads its keys for their effects, answers the error.
+      std::string dropped;
+      auto& answer = r.message.empty() ? out : dropped;
       for (auto& key : r.keys) {
         ++cmd_get_;
         auto* i = lookup(key);
@@ -125,21 +144,24 @@ void store::execute(const request& r, std::string& out) {
           ++cmd_touch_;
           i->expires = expiry(r.exptime);
         }
-        out += "VALUE ";
-        out += key;
-        out += ' ';
-        out += std::to_string(i->flags);
-        out += ' ';
-        out += std::to_string(i->value.size());
+        answer += "VALUE ";
+        answer += key;
+        answer += ' ';
+        answer += std::to_string(i->flags);
+        answer += ' ';
+        answer += std::to_string(i->value.size());
         if (with_cas) {
-          out += ' ';
-          out += std::to_string(i->cas);
+          answer += ' ';
+          answer += std::to_string(i->cas);
         }
-        out += "\r\n";
-        out += i->value;
-        out += "\r\n";
+        answer += "\r\n";
+        answer += i->value;
+        answer += "\r\n";
       }
-      out += "END\r\n";
+      if (r.message.empty())
+        out += "END\r\n";
+      else
+        append_line(out, r.message);
       return;
     }
     case op::set:
@@ -167,7 +189,11 @@ void store::execute(const request& r, std::string& out) {
         reply = "NOT_STORED";
         break;
       }
-      // Flags and expiry stay; only the data grows.
+      // Flags and expiry stay; only the data grows, up to memcached's item size limit.
+      if (item_size(r.key().size(), i->value.size() + r.data.size(), i->flags) > opts_.max_item) {
+        reply = "NOT_STORED";
+        break;
+      }
       auto value = r.what == op::append ? i->value + r.data : r.data + i->value;
       auto flags = i->flags;
       auto expires = i->expires;
@@ -215,8 +241,7 @@ void store::execute(const request& r, std::string& out) {
       }
       uint64_t value = 0;
       auto& v = i->value;
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
-      if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) {
+      if (!counter_value(v, value)) {
         reply = "CLIENT_ERROR cannot increment or decrement non-numeric value";
         break;
       }
@@ -225,7 +250,12 @@ void store::execute(const request& r, std::string& out) {
       value = incr ? value + r.number : (r.number > value ? 0 : value - r.number);
       reply = std::to_string(value);
       bytes_ -= footprint(r.key(), v);
-      v = reply;
+      // A shorter number keeps the value's length, padded with spaces, as memcached writes it
+      // in place.
+      if (reply.size() < v.size())
+        v = reply + std::string(v.size() - reply.size(), ' ');
+      else
+        v = reply;
       bytes_ += footprint(r.key(), v);
       i->cas = next_cas_++;
       break;
@@ -266,6 +296,9 @@ void store::execute(const request& r, std::string& out) {
         return;
       }
       reply = "ERROR";
+      break;
+    case op::mn:
+      reply = "MN";
       break;
     case op::version:
       reply = "VERSION " + std::string{version};

@@ -21,6 +21,8 @@ class store {
 public:
   struct options {
     size_t max_bytes = 64 * 1024 * 1024;  ///< keys plus values; the oldest items go beyond it
+    /// The largest item as memcached counts it (`item_size`): an append past it is not stored.
+    size_t max_item = 1024 * 1024;
   };
 
   using clock_fn = std::function<int64_t()>;

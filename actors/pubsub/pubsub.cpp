@@ -1,6 +1,7 @@
 #include "pubsub/pubsub.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <map>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <ply/protocol.hpp>
 #include <ply/services.hpp>
 #include <ply/trace.hpp>
+#include <ply/version.hpp>
 
 #include "clustered_server.hpp"
 #include "text.hpp"
@@ -28,9 +30,11 @@ namespace {
 using sub_atom = caf::atom_constant<caf::atom("ps_sub")>;
 using unsub_atom = caf::atom_constant<caf::atom("ps_unsub")>;
 using pub_atom = caf::atom_constant<caf::atom("ps_pub")>;
+using query_atom = caf::atom_constant<caf::atom("ps_query")>;
 // Hub -> connection.
 using push_atom = caf::atom_constant<caf::atom("ps_push")>;
 using published_atom = caf::atom_constant<caf::atom("ps_pubd")>;
+using answer_atom = caf::atom_constant<caf::atom("ps_answer")>;
 // Hub -> hub.
 using count_atom = caf::atom_constant<caf::atom("ps_count")>;
 using relay_atom = caf::atom_constant<caf::atom("ps_relay")>;
@@ -102,17 +106,31 @@ public:
           transport().write(bytes);
       },
       [this](published_atom, uint64_t ticket, int64_t receivers) {
-        auto seq = ticket - 1;
-        if (ticket == 0 || seq < head_seq_ || seq - head_seq_ >= replies_.size())
-          return;
-        replies_[seq - head_seq_] = resp::integer(receivers);
-        flush();
+        answered(ticket, resp::integer(receivers));
+      },
+      [this](answer_atom, uint64_t ticket, std::string& reply) {
+        answered(ticket, std::move(reply));
       },
     };
   }
 
 private:
   // -- output, in request order --
+
+  /// A place for the hub's answer, behind the replies before it: its ticket (from 1).
+  uint64_t await_hub() {
+    replies_.emplace_back(std::nullopt);
+    return head_seq_ + replies_.size();
+  }
+
+  /// The hub's answer to `ticket` came: it leaves once the replies before it have.
+  void answered(uint64_t ticket, std::string reply) {
+    auto seq = ticket - 1;
+    if (ticket == 0 || seq < head_seq_ || seq - head_seq_ >= replies_.size())
+      return;
+    replies_[seq - head_seq_] = std::move(reply);
+    flush();
+  }
 
   void queue_reply(std::string r) {
     if (replies_.empty())
@@ -217,9 +235,22 @@ private:
         return wrong_args();
       // The answer comes from the hub; later replies wait behind it. Tickets start at 1 (0 asks
       // for no answer).
-      uint64_t ticket = head_seq_ + replies_.size() + 1;
-      replies_.emplace_back(std::nullopt);
-      send(factory(), pub_atom::value, ticket, std::move(args[1]), std::move(args[2]));
+      send(factory(), pub_atom::value, await_hub(), std::move(args[1]), std::move(args[2]));
+    } else if (cmd == "PUBSUB") {
+      pubsub_command(args);
+    } else if (cmd == "CLIENT") {
+      client_command(args);
+    } else if (cmd == "HELLO") {
+      hello(args);
+    } else if (cmd == "RESET") {
+      if (argc != 0)
+        return wrong_args();
+      for (auto& c : std::set<std::string>{channels_})
+        subscribe(false, c, false);
+      for (auto& p : std::set<std::string>{patterns_})
+        subscribe(true, p, false);
+      client_name_.clear();
+      queue_reply(resp::simple("RESET"));
     } else if (cmd == "SUBSCRIBE" || cmd == "PSUBSCRIBE") {
       if (argc == 0)
         return wrong_args();
@@ -269,7 +300,110 @@ private:
     }
   }
 
+  /// PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT: the hub answers, for the cluster.
+  void pubsub_command(std::vector<std::string>& args) {
+    if (args.size() < 2) {
+      queue_reply(resp::error("ERR wrong number of arguments for 'pubsub' command"));
+      return;
+    }
+    auto sub = upper(args[1]);
+    auto argc = args.size() - 2;
+    if (sub == "CHANNELS" && argc > 1) {
+      queue_reply(resp::error("ERR unknown subcommand or wrong number of arguments for '"
+                              + args[1].substr(0, 64) + "'. Try PUBSUB HELP."));
+    } else if (sub == "NUMPAT" && argc != 0) {
+      queue_reply(resp::error("ERR wrong number of arguments for 'pubsub|numpat' command"));
+    } else if (sub == "CHANNELS" || sub == "NUMSUB" || sub == "NUMPAT") {
+      args[1] = sub;
+      send(factory(), query_atom::value, await_hub(),
+           std::vector<std::string>(std::make_move_iterator(args.begin() + 1),
+                                    std::make_move_iterator(args.end())));
+    } else {
+      queue_reply(resp::error("ERR unknown subcommand '" + args[1].substr(0, 64)
+                              + "'. Try PUBSUB HELP."));
+    }
+  }
+
+  /// CLIENT SETNAME name | GETNAME, as clients send them on connecting.
+  void client_command(const std::vector<std::string>& args) {
+    if (args.size() < 2) {
+      queue_reply(resp::error("ERR wrong number of arguments for 'client' command"));
+      return;
+    }
+    auto sub = upper(args[1]);
+    if (sub == "SETNAME" || sub == "GETNAME") {
+      auto lower = sub == "SETNAME" ? "setname" : "getname";
+      if (args.size() != (sub == "SETNAME" ? 3u : 2u)) {
+        queue_reply(resp::error(std::string{"ERR wrong number of arguments for 'client|"} + lower
+                                + "' command"));
+      } else if (sub == "GETNAME") {
+        queue_reply(client_name_.empty() ? std::string{"$-1\r\n"} : resp::bulk(client_name_));
+      } else if (auto why = set_client_name(args[2]); !why.empty()) {
+        queue_reply(resp::error(why));
+      } else {
+        queue_reply(resp::simple("OK"));
+      }
+      return;
+    }
+    queue_reply(resp::error("ERR unknown subcommand '" + args[1].substr(0, 64)
+                            + "'. Try CLIENT HELP."));
+  }
+
+  /// Names a client as Redis allows: printable, no spaces (empty: no name). An error, or "".
+  std::string set_client_name(const std::string& name) {
+    for (unsigned char c : name)
+      if (c < '!' || c > '~')
+        return "ERR Client names cannot contain spaces, newlines or special characters.";
+    client_name_ = name;
+    return {};
+  }
+
+  /// HELLO [protover [AUTH user pass] [SETNAME name]]: this server speaks RESP2 only.
+  void hello(const std::vector<std::string>& args) {
+    if (args.size() >= 2) {
+      int64_t version = 0;
+      auto& v = args[1];
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+      if (ec != std::errc{} || end != v.data() + v.size()) {
+        queue_reply(resp::error("ERR Protocol version is not an integer or out of range"));
+        return;
+      }
+      if (version != 2) {
+        queue_reply(resp::error("NOPROTO unsupported protocol version"));
+        return;
+      }
+      std::string name;
+      bool naming = false;
+      for (size_t i = 2; i < args.size(); ++i) {
+        auto opt = upper(args[i]);
+        if (opt == "AUTH" && i + 2 < args.size()) {
+          queue_reply(resp::error("WRONGPASS invalid username-password pair or user is disabled."));
+          return;
+        }
+        if (opt == "SETNAME" && i + 1 < args.size()) {
+          name = args[++i];
+          naming = true;
+          continue;
+        }
+        queue_reply(resp::error("ERR Syntax error in HELLO option '" + args[i].substr(0, 64) + "'"));
+        return;
+      }
+      if (naming)
+        if (auto why = set_client_name(name); !why.empty()) {
+          queue_reply(resp::error(why));
+          return;
+        }
+    }
+    queue_reply(resp::array_header(14) + resp::bulk("server") + resp::bulk("ply")
+                + resp::bulk("version") + resp::bulk(ply::version()) + resp::bulk("proto")
+                + resp::integer(2) + resp::bulk("id")
+                + resp::integer(static_cast<int64_t>(transport().id())) + resp::bulk("mode")
+                + resp::bulk("standalone") + resp::bulk("role") + resp::bulk("master")
+                + resp::bulk("modules") + resp::array_header(0));
+  }
+
   options opts_;
+  std::string client_name_;
   line_framer lines_;
   resp::parser parser_;
   std::set<std::string> channels_;
@@ -372,6 +506,9 @@ public:
       [this](relay_atom, const std::string& channel, const std::string& payload) {
         deliver(channel, payload);
       },
+      [this](query_atom, uint64_t ticket, const std::vector<std::string>& args) {
+        send(sender(), answer_atom::value, ticket, pubsub_answer(args));
+      },
     };
   }
 
@@ -411,6 +548,45 @@ private:
       return n;
     }
   };
+
+  /// PUBSUB's answer for the cluster: this node's subscriptions and the counts the other nodes
+  /// told us (`args`: the subcommand, upper case, then its arguments).
+  std::string pubsub_answer(const std::vector<std::string>& args) const {
+    auto& sub = args.front();
+    if (sub == "NUMSUB") {
+      auto out = resp::array_header(2 * (args.size() - 1));
+      for (size_t i = 1; i < args.size(); ++i) {
+        int64_t n = 0;
+        if (auto c = channels_.find(args[i]); c != channels_.end())
+          n += static_cast<int64_t>(c->second.size());
+        for (auto& [addr, p] : peers_)
+          if (auto c = p.channels.find(args[i]); c != p.channels.end())
+            n += c->second;
+        out += resp::bulk(args[i]) + resp::integer(n);
+      }
+      return out;
+    }
+    // CHANNELS lists channels, NUMPAT counts patterns: each once, wherever subscribed.
+    bool patterns = sub == "NUMPAT";
+    std::set<std::string> names;
+    for (auto& [name, subs] : patterns ? patterns_ : channels_)
+      if (!subs.empty() && !name.empty())
+        names.insert(name);
+    for (auto& [addr, p] : peers_)
+      for (auto& [name, count] : patterns ? p.patterns : p.channels)
+        if (count > 0 && !name.empty())
+          names.insert(name);
+    if (patterns)
+      return resp::integer(static_cast<int64_t>(names.size()));
+    std::string out;
+    size_t n = 0;
+    for (auto& name : names)
+      if (args.size() < 2 || resp::glob_match(args[1], name)) {
+        out += resp::bulk(name);
+        ++n;
+      }
+    return resp::array_header(n) + out;
+  }
 
   /// Starts sharing topics with another node's hub (once): it learns our subscriber counts.
   void meet(const caf::actor& hub, const std::string& node) {

@@ -15,6 +15,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <istream>
+#include <map>
+#include <sstream>
 
 #include <caf/event_based_actor.hpp>
 #include <spdlog/spdlog.h>
@@ -161,7 +165,31 @@ bool static_dir::is_leaf() const {
   return true;
 }
 
+std::map<std::string, std::string> static_dir::read_mime_types(std::istream& in) {
+  std::map<std::string, std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words{line.substr(0, line.find('#'))};
+    std::string type;
+    if (!(words >> type) || type.find('/') == std::string::npos)
+      continue;
+    // Text is served as UTF-8, as the built-in table says.
+    if (type.rfind("text/", 0) == 0)
+      type += "; charset=utf-8";
+    std::string ext;
+    while (words >> ext)
+      out.emplace(std::move(ext), type);  // the first line naming an extension wins
+  }
+  return out;
+}
+
 std::string static_dir::mime_type(std::string_view file_name) {
+  // The system's table (Debian's media-types) first, read once; the built-in one where it has
+  // nothing to say or is not there.
+  static const auto system_types = [] {
+    std::ifstream in{"/etc/mime.types"};
+    return in ? read_mime_types(in) : std::map<std::string, std::string>{};
+  }();
   static const std::pair<std::string_view, std::string_view> types[] = {
     {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
     {"txt", "text/plain; charset=utf-8"}, {"css", "text/css; charset=utf-8"},
@@ -179,6 +207,8 @@ std::string static_dir::mime_type(std::string_view file_name) {
     auto ext = std::string{file_name.substr(dot + 1)};
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return std::tolower(c); });
+    if (auto i = system_types.find(ext); i != system_types.end())
+      return i->second;
     for (auto& [e, t] : types)
       if (e == ext)
         return std::string{t};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <string>
@@ -137,8 +138,12 @@ public:
   bool is_leaf() const override;
   deferred<http_response> render_get(http_request& req, render_context& ctx) override;
 
-  /// The MIME type for a file name, by extension ("application/octet-stream" when unknown).
+  /// The MIME type for a file name, by extension: from /etc/mime.types, else a built-in table,
+  /// else "application/octet-stream". Text types carry "; charset=utf-8".
   static std::string mime_type(std::string_view file_name);
+
+  /// Extension -> type, from a file in /etc/mime.types' format ("type ext ext ...", # comments).
+  static std::map<std::string, std::string> read_mime_types(std::istream& in);
 
   /// Files up to this size are read at once and answered as a body; larger ones are streamed.
   static constexpr uint64_t inline_limit = 256 * 1024;

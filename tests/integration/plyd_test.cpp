@@ -276,7 +276,7 @@ TEST_CASE("fib_server continues the sequence after a restart", "[plyd]") {
     p.signal(SIGTERM);
     CHECK(p.wait() == 0);
   }
-  CHECK(seen == "0\r\n1\r\n1\r\n2\r\n3\r\n5\r\n8\r\n13\r\n21\r\n34\r\n");
+  CHECK(seen == "2\r\n3\r\n5\r\n8\r\n13\r\n21\r\n34\r\n55\r\n89\r\n144\r\n");
   shell("rm -rf " + rundir);
 }
 

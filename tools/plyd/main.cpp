@@ -36,6 +36,7 @@ const char* const version = ply::version();
 struct options {
   std::string config;
   bool daemon = false;
+  bool nodaemon = false;
   std::string pidfile;
   std::string logfile;
   std::string log_level = "info";
@@ -88,6 +89,30 @@ std::vector<std::string> early_plugin_paths(int argc, char** argv, bool from_env
       out.push_back(arg.substr(14));
   }
   return out;
+}
+
+/// The command line in CLI11's order (reversed), with a plugin's `-p PORT` (or `-pPORT`) read as
+/// its `--port`, as twistd's plugins take it: every word after the plugin's name, when the plugin
+/// has a `--port` and no `-p` of its own.
+std::vector<std::string> with_short_port(int argc, char** argv, const CLI::App& app) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const CLI::App* plugin = nullptr;
+  for (auto& a : args) {
+    if (plugin == nullptr) {
+      auto subs = app.get_subcommands([&a](const CLI::App* sub) { return sub->get_name() == a; });
+      auto* sub = subs.empty() ? nullptr : subs.front();
+      if (sub != nullptr && sub->get_option_no_throw("--port") != nullptr
+          && sub->get_option_no_throw("-p") == nullptr)
+        plugin = sub;
+      continue;
+    }
+    if (a == "-p")
+      a = "--port";
+    else if (a.size() > 2 && a.rfind("-p", 0) == 0)
+      a = "--port=" + a.substr(a[2] == '=' ? 3 : 2);
+  }
+  std::reverse(args.begin(), args.end());
+  return args;
 }
 
 /// Builds the log's sinks: standard error, a size-rotated file (or "-" for standard output), syslog.
@@ -178,17 +203,21 @@ int main(int argc, char** argv) {
                "plyd"};
   app.add_flag("--version", opts.version, "Print the version and exit");
   app.add_option("--config", opts.config, "An application config (INI: one [section] per service)");
-  app.add_flag("--daemon", opts.daemon, "Detach from the terminal and run in the background");
+  auto* daemon_flag = app.add_flag("--daemon", opts.daemon,
+                                   "Detach from the terminal and run in the background");
+  app.add_flag("-n,--nodaemon", opts.nodaemon,
+               "Stay in the foreground, as plyd does unless --daemon is given (twistd's -n)")
+    ->excludes(daemon_flag);
   app.add_option("--pidfile", opts.pidfile, "Write the process id here (refused if it is running)");
-  app.add_option("--logfile", opts.logfile,
+  app.add_option("-l,--logfile", opts.logfile,
                  "Log to this file, rotated by size ('-': standard output; with --daemon the "
                  "default is plyd.log in --rundir)");
   app.add_option("--log-level", opts.log_level, "trace, debug, info, warn, error, critical or off")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.add_flag("--syslog", opts.syslog, "Log to syslog (facility daemon)");
-  app.add_option("--uid", opts.uid, "Switch to this user after binding (name or number)");
-  app.add_option("--gid", opts.gid, "Switch to this group after binding (name or number)");
+  app.add_option("-u,--uid", opts.uid, "Switch to this user after binding (name or number)");
+  app.add_option("-g,--gid", opts.gid, "Switch to this group after binding (name or number)");
   app.add_option("--reactor-threads", opts.reactor_threads, "Number of reactor threads")
     ->capture_default_str()
     ->check(CLI::Range(1, 64));
@@ -200,7 +229,7 @@ int main(int argc, char** argv) {
                  "Bytes that may wait for a client that does not read before it is cut off (0: no "
                  "limit; at most 4 GiB)")
     ->capture_default_str();
-  app.add_option("--rundir", opts.rundir, "Run directory: state files, working directory of a daemon")
+  app.add_option("-d,--rundir", opts.rundir, "Run directory: state files, working directory of a daemon")
     ->capture_default_str();
   app.add_option("--ready-file", opts.ready_file,
                  "Once every service is up, write their bound endpoints here as JSON");
@@ -225,9 +254,11 @@ int main(int argc, char** argv) {
     sub->fallthrough();
     builders[p.name] = p.declare(*sub);
   }
-  app.footer("Run 'plyd PLUGIN --help' for a plugin's options.");
+  app.footer("Run 'plyd PLUGIN --help' for a plugin's options. A plugin's --port may be given as "
+             "-p, and a bare port number means tcp:PORT (as with twistd).");
+  auto args = with_short_port(argc, argv, app);
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -11,7 +11,8 @@ namespace ply {
 
 /// A parsed endpoint string, as in Twisted: servers `tcp:8000`, `tcp:8000:interface=127.0.0.1`,
 /// `tcp:port=0`, `unix:/path`, `ssl:8443:cert=...:key=...`; clients `tcp:host=HOST:port=PORT` or
-/// `tcp:HOST:PORT`; `udp:PORT` for `reactor::listen_udp`.
+/// `tcp:HOST:PORT`; `udp:PORT` for `reactor::listen_udp`. A bare server port, `8080`, means
+/// `tcp:8080` (as twistd reads it).
 struct endpoint {
   enum class kind { tcp, unix_socket, ssl, udp };
 

@@ -87,6 +87,15 @@ std::string check_keys(const endpoint& ep, bool client) {
 
 /// Common parsing: the kind, then positional fields and key=value options.
 caf::expected<endpoint> parse(std::string_view text, bool client) {
+  // A bare port number is a TCP server port, as twistd's strports read "8080".
+  uint16_t bare_port = 0;
+  if (!client && !text.empty() && text.find(':') == std::string_view::npos
+      && parse_port(std::string{text}, bare_port)) {
+    endpoint ep;
+    ep.type = endpoint::kind::tcp;
+    ep.port = bare_port;
+    return ep;
+  }
   auto fields = split_fields(text);
   if (fields.size() < 2)
     return bad(text, "expected TYPE:ARGS such as tcp:8000 or unix:/path");

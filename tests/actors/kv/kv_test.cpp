@@ -74,7 +74,7 @@ TEST_CASE("memcached requests parse the same at every chunk size", "[kv]") {
 TEST_CASE("memcached's bad input gets memcached's answers, never a crash", "[kv]") {
   parser::limits l;
   l.max_line = 64;
-  l.max_value = 16;
+  l.max_value = 16 + 60;  // 16 bytes of data under the key "k" (memcached counts 60 more)
   for (size_t chunk : {size_t{1}, size_t{2}, size_t{7}, size_t{4096}}) {
     INFO("chunk size " << chunk);
     store s;
@@ -96,6 +96,45 @@ TEST_CASE("memcached's bad input gets memcached's answers, never a crash", "[kv]
     auto [out, err] = run(s, std::string(100, 'a'), chunk, l);
     CHECK(err == "CLIENT_ERROR line too long");
   }
+}
+
+TEST_CASE("token counts, noreply and the item size limit as memcached 1.6 reads them", "[kv]") {
+  for (size_t chunk : {size_t{1}, size_t{3}, size_t{4096}}) {
+    INFO("chunk size " << chunk);
+    store s;
+    // A wrong number of words is an unknown command; a word too many is ignored, or noreply.
+    CHECK(run(s, "set k 0 0\r\nincr\r\nincr k\r\ntouch k\r\ncas k 0 0 1\r\ndelete\r\n", chunk)
+            .first
+          == "ERROR\r\nERROR\r\nERROR\r\nERROR\r\nERROR\r\nERROR\r\n");
+    CHECK(run(s, "set k 0 0 1 extra\r\nx\r\nset k 0 0 1 x y\r\n", chunk).first
+          == "STORED\r\nERROR\r\n");
+    CHECK(run(s, "touch k x\r\ngat x k\r\nflush_all x\r\ngat 1\r\n", chunk).first
+          == "CLIENT_ERROR invalid exptime argument\r\nCLIENT_ERROR invalid exptime argument\r\n"
+             "CLIENT_ERROR invalid exptime argument\r\nEND\r\n");
+    // After "noreply", errors are not answered either.
+    CHECK(run(s, "set k 0 0 noreply\r\ndelete k 5 noreply\r\nincr k x noreply\r\n", chunk)
+            .first.empty());
+    // incr and decr read the value as strtoull does, and a shorter result keeps the length.
+    CHECK(run(s, "set n 0 0 3\r\n100\r\ndecr n 95\r\nget n\r\nset n 0 0 3\r\n 7 \r\n"
+                 "incr n 1\r\nset n 0 0 2\r\n-1\r\nincr n 1\r\n",
+              chunk)
+            .first
+          == "STORED\r\n5\r\nVALUE n 0 3\r\n5  \r\nEND\r\nSTORED\r\n8\r\nSTORED\r\n"
+             "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+    CHECK(run(s, "mn\r\n", chunk).first == "MN\r\n");
+  }
+  // The 1 MB limit counts the item: the data, the key, 59 bytes, and 4 for flags other than 0.
+  store s;
+  auto set = [&](const std::string& flags, size_t n) {
+    return run(s, "set k " + flags + " 0 " + std::to_string(n) + "\r\n" + std::string(n, 'v')
+                    + "\r\n",
+               65536)
+      .first;
+  };
+  CHECK(set("0", 1048516) == "STORED\r\n");
+  CHECK(set("0", 1048517) == "SERVER_ERROR object too large for cache\r\n");
+  CHECK(set("1", 1048512) == "STORED\r\n");
+  CHECK(set("1", 1048513) == "SERVER_ERROR object too large for cache\r\n");
 }
 
 TEST_CASE("add, replace, cas and touch follow memcached's rules", "[kv]") {

@@ -1,6 +1,10 @@
 // The web actor's pure parts: decoding, dates, MIME types, and static files (no escape, ranges).
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <map>
+#include <sstream>
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -75,6 +79,16 @@ TEST_CASE("HTTP dates read back, MIME types by extension", "[web]") {
   CHECK(static_dir::mime_type("x/INDEX.HTML") == "text/html; charset=utf-8");
   CHECK(static_dir::mime_type("a.png") == "image/png");
   CHECK(static_dir::mime_type("noext") == "application/octet-stream");
+  // The table in /etc/mime.types' format: comments, several extensions, text as UTF-8.
+  std::istringstream table{"# a comment\nvideo/webm\t\t\twebm\ntext/x-c  c h # C\nnot-a-type x\n"
+                           "video/other webm\n"};
+  auto types = static_dir::read_mime_types(table);
+  CHECK(types == std::map<std::string, std::string>{{"webm", "video/webm"},
+                                                    {"c", "text/x-c; charset=utf-8"},
+                                                    {"h", "text/x-c; charset=utf-8"}});
+  // Debian's media-types names .webm (the built-in table does not).
+  if (std::ifstream{"/etc/mime.types"})
+    CHECK(static_dir::mime_type("clip.webm") == "video/webm");
   CHECK(html_escape("<a href=\"x\">&'") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
 }
 

@@ -40,6 +40,12 @@ TEST_CASE("server endpoints parse as in Twisted", "[endpoint]") {
   REQUIRE(e);
   CHECK(e->type == endpoint::kind::ssl);
   CHECK(e->options.at("cert") == "c.pem");
+  // A bare port is TCP on every interface, as twistd's strports read `--port 8080`.
+  auto f = parse_server_endpoint("8080");
+  REQUIRE(f);
+  CHECK(f->type == endpoint::kind::tcp);
+  CHECK(f->port == 8080);
+  CHECK(f->host.empty());
 }
 
 TEST_CASE("client endpoints parse with keywords or positions", "[endpoint]") {
@@ -58,7 +64,9 @@ TEST_CASE("client endpoints parse with keywords or positions", "[endpoint]") {
 }
 
 TEST_CASE("bad endpoints are errors that say what is wrong", "[endpoint]") {
-  check_bad(parse_server_endpoint("8000"), "expected TYPE:ARGS");
+  check_bad(parse_server_endpoint("80000"), "expected TYPE:ARGS");
+  check_bad(parse_server_endpoint("8000x"), "expected TYPE:ARGS");
+  check_bad(parse_client_endpoint("8000"), "expected TYPE:ARGS");
   check_bad(parse_server_endpoint("udpx:8000"), "unknown type 'udpx'");
   check_bad(parse_server_endpoint("tcp:80000"), "not a number from 0 to 65535");
   check_bad(parse_server_endpoint("tcp:abc"), "'abc'");
