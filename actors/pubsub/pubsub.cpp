@@ -228,7 +228,11 @@ private:
     auto cmd = upper(args[0]);
     auto argc = args.size() - 1;
     auto wrong_args = [&] {
-      queue_reply(resp::error("ERR wrong number of arguments for '" + args[0] + "' command"));
+      // Redis names the command in lower case, however it was sent.
+      auto name = args[0].substr(0, 64);
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      queue_reply(resp::error("ERR wrong number of arguments for '" + name + "' command"));
     };
     if (cmd == "PUBLISH") {
       if (argc != 2)

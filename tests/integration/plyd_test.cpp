@@ -83,6 +83,27 @@ TEST_CASE("plyd echo serves nc, says where it listens, and stops on SIGTERM", "[
   CHECK_THAT(p.log(), Catch::Contains("stopping services of 'echo'"));
 }
 
+TEST_CASE("plyd takes twistd's short options: -n, -l FILE, and a plugin's -p", "[plyd]") {
+  auto log = tmp("short.log");
+  ::unlink(log.c_str());
+  for (auto port_words : {std::vector<std::string>{"-p", local}, {"-p" + local}}) {
+    std::vector<std::string> argv{bin("plyd"), "-n", "-l", log, "echo"};
+    argv.insert(argv.end(), port_words.begin(), port_words.end());
+    process p{argv};
+    auto text = wait_for_text(log, "listening on");
+    auto at = text.rfind("127.0.0.1:");
+    REQUIRE(at != std::string::npos);
+    auto port = static_cast<uint16_t>(std::stoi(text.substr(at + 10)));
+    CHECK(nc(port, "short\\n") == "short\n");
+    p.signal(SIGTERM);
+    CHECK(p.wait() == 0);
+    ::unlink(log.c_str());
+  }
+  process both{{bin("plyd"), "-n", "--daemon", "echo"}};
+  CHECK(both.wait() == 2);
+  CHECK_THAT(both.log(), Catch::Contains("excludes"));
+}
+
 TEST_CASE("plyd --help lists the plugins and --version answers", "[plyd]") {
   process help{{bin("plyd"), "--help"}};
   CHECK(help.wait() == 0);

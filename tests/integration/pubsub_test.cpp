@@ -1,4 +1,7 @@
 // plyd pubsub with real clients: redis-cli against RESP nodes of a cluster, nc in line mode.
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -222,4 +225,27 @@ TEST_CASE("a RESP publication with line breaks reaches line-mode subscribers of 
   pub.send("*3\r\n$7\r\nPUBLISH\r\n$4\r\nnews\r\n$16\r\nhi\r\n<admin> lies\r\n");
   CHECK(pub.read_until("\r\n") == ":1\r\n");
   CHECK_THAT(sub.read_until("\r\n"), Catch::Equals("[news] hi?" "?<admin> lies\r\n"));
+}
+
+TEST_CASE("redis-py gets the same PUBSUB, CLIENT, HELLO and RESET answers from a ply node as "
+          "from redis-server, and PUBSUB counts the subscribers of the whole cluster",
+          "[pubsub][cluster]") {
+  auto script = std::string{PLY_SOURCE_DIR} + "/tests/integration/clients/resp_pubsub.py";
+  auto socket = "/tmp/ply-redis-" + std::to_string(::getpid()) + ".sock";
+  process redis_server{{"/usr/bin/redis-server", "--port", "0", "--unixsocket", socket,
+                        "--save", "", "--appendonly", "no"}};
+  for (int i = 0; i < 100 && ::access(socket.c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(50ms);
+  two_nodes nodes{{"--resp"}, {"--resp"}};
+  REQUIRE(wait_for_log(*nodes.a, "topics now shared with node"));
+  auto a = std::to_string(nodes.a_port);
+  auto b = std::to_string(nodes.b_port);
+  // Python's redis module is Debian's (python3-redis): /usr/bin/python3, whatever else is on PATH.
+  CHECK(shell("/usr/bin/python3 " + script + " diff " + socket + " " + a + " 2>&1", 30)
+        == "same\n");
+  CHECK(shell("/usr/bin/python3 " + script + " cluster " + a + " " + b + " 2>&1", 30)
+        == "counted\n");
+  redis_server.signal(SIGTERM);
+  redis_server.wait();
+  ::unlink(socket.c_str());
 }
