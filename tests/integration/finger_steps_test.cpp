@@ -49,7 +49,7 @@ TEST_CASE("finger step 8: a status set on the setter port is fingered on the oth
   CHECK(nc(finger, "moshez\\r\\n") == "Out to lunch\r\n");
 }
 
-TEST_CASE("finger steps 9 and 10: a users file, served to finger and to the web",
+TEST_CASE("finger steps 9 and 10: a users file, served to finger and to the web, a page per user",
           "[finger][examples]") {
   auto users = "/tmp/ply_finger_steps_" + std::to_string(::getpid());
   std::ofstream{users} << "moshez: Happy and well\n";
@@ -59,6 +59,11 @@ TEST_CASE("finger steps 9 and 10: a users file, served to finger and to the web"
   CHECK(nc(step10.port(0), "moshez\\r\\n") == "Login: moshez\r\nHappy and well\r\n");
   auto page = shell("curl -s http://127.0.0.1:" + std::to_string(step10.port(1)) + "/users");
   CHECK(page.find("moshez    Happy and well") != std::string::npos);
+  // A page per user, as the tutorial's UserStatusTree; an unknown user is a 404.
+  auto web = "http://127.0.0.1:" + std::to_string(step10.port(1));
+  CHECK(shell("curl -s " + web + "/moshez")
+        == "<!doctype html><h1>moshez</h1><p>Happy and well</p>\n");
+  CHECK(shell("curl -s -o /dev/null -w '%{http_code}' " + web + "/nobody") == "404");
   std::remove(users.c_str());
 }
 
