@@ -11,6 +11,7 @@
 #include "pubsub/pubsub.hpp"
 #include "qotd/qotd.hpp"
 #include "web/web.hpp"
+#include "weblog/weblog.hpp"
 
 namespace ply::actors {
 
@@ -26,6 +27,7 @@ void register_builtin_plugins(plugin_registry& reg) {
   pubsub::register_plugin(reg);
   register_qotd_plugin(reg);
   web::register_plugin(reg);
+  weblog::register_plugin(reg);
 }
 
 } // namespace ply::actors

@@ -3,8 +3,10 @@
 #include <utility>  // before Beast: Boost 1.74's Asio misses it under C++20
 
 #include "web/web.hpp"
+#include "web/access_log.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -20,7 +22,9 @@
 
 #include <ply/actor_deferred.hpp>
 #include <ply/protocol.hpp>
+#include <ply/reactor.hpp>
 #include <ply/services.hpp>
+#include <ply/time.hpp>
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::actors::web::http_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ply::actors::web::http_response)
@@ -56,7 +60,8 @@ http_response error_page(int status, std::string_view why) {
 /// The site: the resource tree, and rendering for every connection of the listener.
 class site : public factory {
 public:
-  site(resource_ptr root, limits l) : root_(std::move(root)), limits_(l), clock_(this) {
+  site(resource_ptr root, limits l, std::shared_ptr<access_log> log)
+    : root_(std::move(root)), limits_(l), log_(std::move(log)), clock_(this) {
   }
 
   const char* name() const override {
@@ -121,6 +126,7 @@ private:
 
   resource_ptr root_;
   limits limits_;
+  std::shared_ptr<access_log> log_;
   actor_clock clock_;
 };
 
@@ -128,7 +134,7 @@ private:
 /// site concurrently, answered strictly in order.
 class http_connection : public protocol {
 public:
-  explicit http_connection(limits l) : limits_(l) {
+  http_connection(limits l, std::shared_ptr<access_log> log) : limits_(l), log_(std::move(log)) {
   }
 
   const char* name() const override {
@@ -172,6 +178,7 @@ private:
     bool head = false;
     bool keep_alive = true;
     unsigned version = 11;
+    std::string request_line;  ///< for the access log ("-" for a request that could not be read)
     http_response response;
   };
 
@@ -256,6 +263,8 @@ private:
     s.head = req.method == "HEAD";
     s.keep_alive = keep_alive;
     s.version = req.version;
+    if (log_)
+      s.request_line = req.method + " " + req.target + (req.version == 10 ? " HTTP/1.0" : " HTTP/1.1");
     auto seq = s.seq;
     slots_.push_back(std::move(s));
     send(factory(), render_atom::value, seq, std::move(req));
@@ -274,6 +283,7 @@ private:
     s.keep_alive = false;
     s.version = version;
     s.head = head;
+    s.request_line = "-";
     s.response = error_page(status, why);
     slots_.push_back(std::move(s));
     write_ready();
@@ -357,6 +367,10 @@ private:
     if (!s.head && !no_body && r.file.empty())
       head += r.body;
     transport().write(head);
+    if (log_) {
+      uint64_t body = s.head || no_body ? 0 : r.file.empty() ? r.body.size() : r.length;
+      log_->hit(transport().peer().host, s.request_line, r.status, body, std::time(nullptr));
+    }
   }
 
   /// Sends the next part of the file being answered, unless the peer is not reading: a burst of at
@@ -396,6 +410,7 @@ private:
   }
 
   limits limits_;
+  std::shared_ptr<access_log> log_;
   std::string buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<slot> slots_;
@@ -409,7 +424,7 @@ private:
 };
 
 caf::actor site::build_protocol(const ply::address&) {
-  return spawn_protocol<http_connection>(limits_);
+  return spawn_protocol<http_connection>(limits_, log_);
 }
 
 // -- the seed's dynamic pages ---------------------------------------------------------------------
@@ -467,9 +482,57 @@ public:
 
 } // namespace
 
-factory_maker site_factory(resource_ptr root, limits l) {
-  return factory::of<site>(std::move(root), l);
+factory_maker site_factory(resource_ptr root, limits l, std::shared_ptr<access_log> log) {
+  return factory::of<site>(std::move(root), l, std::move(log));
 }
+
+namespace {
+
+/// `plyd web`: a site on a port, with its access log when given one: opened at start (a startup
+/// error if it cannot be), flushed every second and at stop, reopened on SIGHUP.
+class web_server : public stream_server {
+public:
+  web_server(std::string name, std::string port, resource_ptr root, limits l,
+             std::string log_path)
+    : web_server(std::move(name), std::move(port), std::move(root), l, std::move(log_path),
+                 std::make_shared<std::shared_ptr<access_log>>()) {
+  }
+
+  void start_service(reactor& r) override {
+    if (!log_path_.empty()) {
+      *log_ = std::make_shared<access_log>(log_path_);
+      r.on_signal(SIGHUP, [log = *log_] { log->reopen(); });
+      flusher_ = std::make_unique<looping_call>(r, [log = *log_] { log->flush(); });
+      flusher_->start(std::chrono::seconds(1), false);
+    }
+    stream_server::start_service(r);
+  }
+
+  deferred<void> stop_service() override {
+    if (flusher_)
+      flusher_->stop();
+    if (*log_)
+      (*log_)->flush();
+    return stream_server::stop_service();
+  }
+
+private:
+  web_server(std::string name, std::string port, resource_ptr root, limits l,
+             std::string log_path, std::shared_ptr<std::shared_ptr<access_log>> log)
+    : stream_server(std::move(name), std::move(port),
+                    [root = std::move(root), l, log](caf::actor_system& sys) {
+                      return site_factory(root, l, *log)(sys);
+                    }),
+      log_path_(std::move(log_path)),
+      log_(std::move(log)) {
+  }
+
+  std::string log_path_;
+  std::shared_ptr<std::shared_ptr<access_log>> log_;  ///< set at start, read by the factory
+  std::unique_ptr<looping_call> flusher_;
+};
+
+} // namespace
 
 void register_plugin(plugin_registry& reg) {
   reg.add(plugin{
@@ -487,7 +550,10 @@ void register_plugin(plugin_registry& reg) {
       cmd.add_option("--max-body", l->max_body, "Largest request body (bytes)")
         ->capture_default_str()
         ->check(CLI::Range(size_t{0}, size_t{1} << 30));
-      return [port, path, l](const std::string& name) -> service_ptr {
+      auto access = std::make_shared<std::string>();
+      cmd.add_option("--access-log", *access,
+                     "Log every answer to this file in the Common Log Format (reopened on SIGHUP)");
+      return [port, path, l, access](const std::string& name) -> service_ptr {
         resource_ptr root;
         if (path->empty())
           root = std::make_shared<static_text>(
@@ -504,7 +570,7 @@ void register_plugin(plugin_registry& reg) {
         pages->put_child("hello",
                          std::make_shared<static_text>("text/plain; charset=utf-8", "Hello, world!\n"));
         root->put_child("ply", pages);
-        return std::make_unique<stream_server>(name, *port, site_factory(root, *l));
+        return std::make_unique<web_server>(name, *port, root, *l, *access);
       };
     }});
 }

@@ -166,8 +166,11 @@ struct limits {
   size_t max_pipeline = 64;            ///< requests of one connection waiting for answers
 };
 
-/// The factory of a site: holds the resource tree and renders every request of its connections.
-factory_maker site_factory(resource_ptr root, limits l = {});
+class access_log;
+
+/// The factory of a site: holds the resource tree and renders every request of its connections;
+/// each answer goes to `log` when given.
+factory_maker site_factory(resource_ptr root, limits l = {}, std::shared_ptr<access_log> log = {});
 
 /// Percent-decodes `s` (and '+' as space when `plus_is_space`); false if it is malformed.
 bool url_decode(std::string_view s, std::string& out, bool plus_is_space = false);

@@ -21,7 +21,8 @@ TEST_CASE("every example answers --help and exits 0", "[examples]") {
   for (auto name : {"echo_server", "echo_client", "double_echo", "set_timeout", "set_interval",
                     "chat_server", "pubsub_server", "web_echo", "length_prefixed",
                     "deferred_callbacks", "deferred_errbacks", "nonblocking_delay", "finger_deferred",
-                    "coroutine_chain", "udp_echo", "udp_daytime", "cluster_nodes"}) {
+                    "coroutine_chain", "udp_echo", "udp_daytime", "cluster_nodes", "weblog1",
+                    "weblog2"}) {
     INFO(name);
     process p{{bin(name), "--help"}};
     CHECK(p.wait() == 0);
