@@ -38,19 +38,21 @@ std::vector<std::string> log_tail::poll() {
     partial_.clear();
     skipping_ = false;
   }
-  read_available(lines);
-  reopen_if_replaced(lines);
+  // A file replaced meanwhile is taken up once the old one was read to its end.
+  if (read_available(lines))
+    reopen_if_replaced(lines);
   return lines;
 }
 
-void log_tail::read_available(std::vector<std::string>& lines) {
+bool log_tail::read_available(std::vector<std::string>& lines) {
   char buf[16 * 1024];
-  for (;;) {
+  for (size_t taken = 0; taken < max_per_poll;) {
     auto n = ::pread(fd_, buf, sizeof(buf), offset_);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      return;
+      return true;
+    taken += static_cast<size_t>(n);
     offset_ += n;
     std::string_view chunk{buf, static_cast<size_t>(n)};
     while (!chunk.empty()) {
@@ -73,6 +75,7 @@ void log_tail::read_available(std::vector<std::string>& lines) {
       chunk.remove_prefix(nl + 1);
     }
   }
+  return false;  // more to read: the next poll goes on
 }
 
 void log_tail::reopen_if_replaced(std::vector<std::string>& lines) {

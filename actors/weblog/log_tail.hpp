@@ -11,7 +11,8 @@ namespace ply::actors::weblog {
 /// Follows a growing log file as `tail -F` does: each `poll` returns the complete lines added
 /// since the last one. A log moved away (rotated) is read to its end, then the new file at the
 /// path from its start; a log cut shorter (truncated) is read again from its start. Lines longer
-/// than `max_line` are dropped, so memory stays bounded whatever the file holds.
+/// than `max_line` are dropped, and one poll reads at most `max_per_poll` bytes (the rest comes
+/// with the next), so memory stays bounded whatever the file holds.
 class log_tail {
 public:
   /// Opens `path` at its end (`from_start`: at its beginning); throws std::runtime_error naming
@@ -24,12 +25,15 @@ public:
   /// The lines (without newlines) that were completed since the last call.
   std::vector<std::string> poll();
 
+  static constexpr size_t max_per_poll = 1024 * 1024;
+
   const std::string& path() const {
     return path_;
   }
 
 private:
-  void read_available(std::vector<std::string>& lines);
+  /// Reads on from `offset_`; true once at the end of the file.
+  bool read_available(std::vector<std::string>& lines);
   void reopen_if_replaced(std::vector<std::string>& lines);
 
   std::string path_;

@@ -22,12 +22,13 @@ namespace {
 /// A client asks for the hits after the `seen`th; the answer says how far it now has seen.
 PLY_MESSAGE(hits_after, uint64_t seen);
 PLY_MESSAGE(hit_batch, uint64_t seen; std::string xml);
+using push_atom = caf::atom_constant<caf::atom("wl_push")>;
 
 /// One weblog client: `<hits>` at once, then what is new, pushed every `push` seconds or, with no
 /// push, whenever the client sends something.
 class client : public protocol {
 public:
-  explicit client(const options& opts) : opts_(opts), clock_(this) {
+  explicit client(const options& opts) : opts_(opts) {
   }
 
   const char* name() const override {
@@ -50,11 +51,16 @@ public:
   }
 
 private:
-  /// Sends what is new, then comes back in `push` seconds (Twisted's callLater, rescheduled).
+  handlers extra_behavior() override {
+    return {[this](push_atom) { push(); }};
+  }
+
+  /// Sends what is new, then comes back in `push` seconds (Twisted's callLater, rescheduled). A
+  /// plain delayed message, not a timer the connection would wait for when it closes.
   void push() {
     ask<hit_batch>(factory(), hits_after{seen_}).add_callback([this](const hit_batch& b) {
       deliver(b, "");
-      clock_.call_later(seconds_to_duration(opts_.push), [this] { push(); });
+      delayed_send(this, seconds_to_duration(opts_.push), push_atom::value);
     });
   }
 
@@ -64,7 +70,6 @@ private:
   }
 
   options opts_;
-  actor_clock clock_;
   uint64_t seen_ = 0;
 };
 

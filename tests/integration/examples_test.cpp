@@ -22,7 +22,7 @@ TEST_CASE("every example answers --help and exits 0", "[examples]") {
                     "chat_server", "pubsub_server", "web_echo", "length_prefixed",
                     "deferred_callbacks", "deferred_errbacks", "nonblocking_delay", "finger_deferred",
                     "coroutine_chain", "udp_echo", "udp_daytime", "cluster_nodes", "weblog1",
-                    "weblog2"}) {
+                    "weblog2", "get_page", "three_pages"}) {
     INFO(name);
     process p{{bin(name), "--help"}};
     CHECK(p.wait() == 0);
