@@ -121,6 +121,7 @@ std::string parser::feed(std::string_view data, const std::function<void(request
           request err;
           err.message = "SERVER_ERROR object too large for cache";
           err.noreply = pending_.noreply;
+          err.keys = std::move(pending_.keys);
           pending_ = request{};
           on_request(err);
           break;
@@ -233,6 +234,9 @@ void parser::parse_line(std::string_view line, const std::function<void(request&
       if (item_size(r.key().size(), static_cast<size_t>(length), r.flags) > limits_.max_value) {
         pending_ = request{};
         pending_.noreply = r.noreply;
+        // memcached drops what a SET too large to store would have replaced: no stale value.
+        if (r.what == op::set)
+          pending_.keys = std::move(r.keys);
         state_ = state::skip;  // swallow the block, then answer
         return;
       }

@@ -20,7 +20,9 @@ struct request {
     error,
   };
   op what = op::error;
-  std::vector<std::string> keys;  ///< get/gets/gat/gats; else the one key in keys[0]
+  /// get/gets/gat/gats; else the one key in keys[0]; for an error, the key it drops (a SET too
+  /// large to store drops the item it would have replaced)
+  std::vector<std::string> keys;
   std::string data;               ///< the data block of storage commands
   uint32_t flags = 0;
   int64_t exptime = 0;            ///< storage, touch, gat; the delay of flush_all

@@ -120,6 +120,9 @@ void store::execute(const request& r, std::string& out) {
   std::string reply;
   switch (r.what) {
     case op::error:
+      if (!r.keys.empty())
+        if (auto it = items_.find(r.key()); it != items_.end())
+          erase(it);
       if (!r.noreply)
         append_line(out, r.message);
       return;

@@ -51,6 +51,11 @@ std::string upper(std::string s) {
   return s;
 }
 
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
 /// One pub/sub connection, in line mode or RESP mode.
 class connection : public protocol {
 public:
@@ -229,10 +234,8 @@ private:
     auto argc = args.size() - 1;
     auto wrong_args = [&] {
       // Redis names the command in lower case, however it was sent.
-      auto name = args[0].substr(0, 64);
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return std::tolower(c); });
-      queue_reply(resp::error("ERR wrong number of arguments for '" + name + "' command"));
+      queue_reply(resp::error("ERR wrong number of arguments for '" + lower(args[0].substr(0, 64))
+                              + "' command"));
     };
     if (cmd == "PUBLISH") {
       if (argc != 2)

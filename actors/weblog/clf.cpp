@@ -33,11 +33,14 @@ std::optional<std::string> enclosed(std::string_view& rest, char open, char clos
   return out;
 }
 
+/// Longest field written; a longer one (a huge request line) is cut, so that a hit stays small.
+constexpr size_t max_field = 2048;
+
 void attribute(std::string& out, const char* name, const std::string& value) {
   out += ' ';
   out += name;
   out += "=\"";
-  for (unsigned char c : value) {
+  for (unsigned char c : std::string_view{value}.substr(0, max_field)) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

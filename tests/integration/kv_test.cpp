@@ -93,7 +93,10 @@ public:
         return words({"delete", key()}, {"0"}) + noreply() + "\r\n";
       case 8:
       case 9:
-        return words({pick_of({"incr", "decr"}), key(), number()}, {}) + noreply() + "\r\n";
+      {
+        bool incr = pick(2) == 0;
+        return words({incr ? "incr" : "decr", key(), number(incr)}, {}) + noreply() + "\r\n";
+      }
       case 10:
         return words({"touch", key(), exptime()}, {}) + noreply() + "\r\n";
       case 11:
@@ -121,7 +124,10 @@ private:
     k += std::to_string(pick(5));
     return k;
   }
-  std::string number() {
+  /// A delta. 2^64 - 1 only for decr: see value().
+  std::string number(bool incr) {
+    if (incr)
+      return pick_of({"0", "1", "7", "100", "18446744073709551616", "-1", "x"});
     return pick_of({"0", "1", "7", "100", "18446744073709551615", "18446744073709551616", "-1",
                     "x"});
   }
@@ -139,7 +145,10 @@ private:
       case 0:
         return std::to_string(pick(1000));
       case 1:
-        return pick_of({" 12", "007", "12 ", "+3", "-1", "", "18446744073709551615", "1 2"});
+        // No number of 2^63 or more, and none that 1,500 increments of 100 could take there:
+        // memcached 1.6.18 looks for a '-' in such a number with strchr, which reads on past
+        // the item into whatever memory follows, so its answer is not its own to predict.
+        return pick_of({" 12", "007", "12 ", "+3", "-1", "", "9223372036854000000", "1 2"});
       default:
         return std::string(pick(20), static_cast<char>('a' + pick(26)));
     }
@@ -171,11 +180,12 @@ private:
     return words(ws, {}) + noreply() + "\r\n" + v + "\r\n";
   }
   std::string retrieval(const std::string& cmd, bool touch) {
+    // Appended a word at a time: GCC 12 warns (wrongly, -Wrestrict) of `" " + std::string`.
     std::string out = cmd;
     if (touch)
-      out += " " + exptime();
+      out.append(" ").append(exptime());
     for (size_t n = pick(4); n > 0; --n)
-      out += " " + key();
+      out.append(" ").append(key());
     return out + "\r\n";
   }
   /// An item about memcached's 1 MB limit, which counts the item's overhead.
@@ -241,7 +251,7 @@ TEST_CASE("plyd kv --memcached answers a seeded random stream of commands byte f
   REQUIRE(up);
   auto to_mc = connect_when_up(mc_path);
   auto to_ply = connect_when_up(ply_path);
-  for (uint32_t seed : {1u, 2u, 3u}) {
+  for (uint32_t seed : {1u, 2u, 3u, 4u, 5u}) {
     memcached_traffic traffic{seed};
     // A fresh start for each seed, so that a failure replays from its seed alone.
     for (auto* c : {to_mc.get(), to_ply.get()})

@@ -32,6 +32,22 @@ public:
     connect_or_throw(reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   }
 
+  /// Connects `fd`, a fresh TCP socket (one made in another network namespace, say), to
+  /// `ipv4`:`port`; the client owns it from then on.
+  socket_client(int fd, const std::string& ipv4, uint16_t port, int timeout_ms) : fd_(fd) {
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    if (::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1) {
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error("not an IPv4 address: " + ipv4);
+    }
+    connect_or_throw(reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  }
+
   /// Connects to the Unix socket at `path`.
   explicit socket_client(const std::string& path, int timeout_ms = 3000) {
     fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);

@@ -106,6 +106,8 @@ std::vector<std::string> with_short_port(int argc, char** argv, const CLI::App& 
         plugin = sub;
       continue;
     }
+    if (a == "--")
+      break;  // what follows is not options
     if (a == "-p")
       a = "--port";
     else if (a.size() > 2 && a.rfind("-p", 0) == 0)

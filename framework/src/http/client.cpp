@@ -6,6 +6,7 @@
 #include "ply/http.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -183,6 +184,27 @@ private:
   uint64_t max_body_;
 };
 
+/// Whether header `name` is one the client writes itself (it frames the exchange).
+bool framing_header(std::string_view name) {
+  for (std::string_view own : {"host", "content-length", "transfer-encoding", "connection"})
+    if (name.size() == own.size()
+        && std::equal(name.begin(), name.end(), own.begin(),
+                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+      return true;
+  return false;
+}
+
+/// `value` for an endpoint option: its ':' and '\' escaped, as endpoint strings read them.
+std::string endpoint_value(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == ':' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 /// The request as it goes on the wire; `errc::bad_option` when a header would break it.
 caf::expected<std::string> request_text(const url& u, const options& o) {
   auto bad_text = [](std::string_view s) {
@@ -198,8 +220,10 @@ caf::expected<std::string> request_text(const url& u, const options& o) {
   if (!o.body.empty() || o.method == "POST" || o.method == "PUT")
     out += "Content-Length: " + std::to_string(o.body.size()) + "\r\n";
   for (auto& [k, v] : o.headers) {
-    if (k.empty() || bad_text(k) || k.find(':') != std::string::npos || bad_text(v))
+    if (k.empty() || bad_text(k) || k.find_first_of(": \t") != std::string::npos || bad_text(v))
       return make_error(errc::bad_option, "bad HTTP header '" + k.substr(0, 64) + "'");
+    if (framing_header(k))
+      return make_error(errc::bad_option, "the client writes the '" + k + "' header itself");
     out += k + ": " + v + "\r\n";
   }
   out += "\r\n";
@@ -222,7 +246,7 @@ deferred<response> exchange_once(caf::event_based_actor* self, reactor& r, const
     1, std::chrono::duration_cast<std::chrono::seconds>(budget).count());
   endpoint += ":timeout=" + std::to_string(connect_seconds);
   if (u.scheme == "https" && !o.ca_file.empty())
-    endpoint += ":ca=" + o.ca_file;
+    endpoint += ":ca=" + endpoint_value(o.ca_file);
   auto runner = detail::spawn_function(self->system(), [&r](caf::event_based_actor* run) -> caf::behavior {
     return {[run, &r](fetch_atom, const std::string& endpoint, std::string& text,
                       const std::string& where, bool head, uint64_t max_body,
@@ -313,6 +337,14 @@ deferred<response> follow(caf::event_based_actor* self, reactor& r, url u, optio
       auto next = resolve(u, location);
       if (!next)
         return fail<response>(failure{next.error()});
+      // Credentials are for the host they were given for, not for wherever it redirects.
+      if (next->host != u.host)
+        std::erase_if(o.headers, [](const auto& h) {
+          auto n = h.first;
+          std::transform(n.begin(), n.end(), n.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          return n == "authorization" || n == "cookie";
+        });
       // As browsers do: a 303, or a 301/302 of a POST, is followed with a GET.
       if (s == 303 || ((s == 301 || s == 302) && o.method == "POST")) {
         o.method = o.method == "HEAD" ? "HEAD" : "GET";

@@ -83,9 +83,18 @@ TEST_CASE("memcached's bad input gets memcached's answers, never a crash", "[kv]
           == "CLIENT_ERROR bad command line format\r\n");
     CHECK(run(s, "set k 0 0 3\r\nabcde\r\n", chunk, l).first.substr(0, 29)
           == "CLIENT_ERROR bad data chunk\r\n");
-    // Too large: the block is read and dropped, and the next command still works.
-    CHECK(run(s, "set k 0 0 17\r\n" + std::string(17, 'x') + "\r\nget k\r\n", chunk, l).first
-          == "SERVER_ERROR object too large for cache\r\nEND\r\n");
+    // Too large: the block is read and dropped, and the next command still works. As memcached
+    // does, a SET too large also drops the item it would have replaced (no stale value stays);
+    // an APPEND too large leaves it.
+    CHECK(run(s, "set k 0 0 1\r\nv\r\nset k 0 0 17\r\n" + std::string(17, 'x') + "\r\nget k\r\n",
+              chunk, l)
+            .first
+          == "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
+    CHECK(run(s, "set k 0 0 1\r\nv\r\nappend k 0 0 17\r\n" + std::string(17, 'x')
+                   + "\r\nget k\r\n",
+              chunk, l)
+            .first
+          == "STORED\r\nSERVER_ERROR object too large for cache\r\nVALUE k 0 1\r\nv\r\nEND\r\n");
     CHECK(run(s, "incr k abc\r\n", chunk, l).first
           == "CLIENT_ERROR invalid numeric delta argument\r\n");
     CHECK(run(s, "get " + std::string(251, 'k') + "\r\n", chunk, {}).first

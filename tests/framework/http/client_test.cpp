@@ -133,6 +133,12 @@ TEST_CASE("the HTTP client: whole answers, redirects, and every way to fail", "[
                return o;
              }()),
              Catch::Contains("bad HTTP header 'X-Bad'"));
+  CHECK_THAT(outcome_of("/ok", [] {
+               http::options o;
+               o.headers = {{"Content-Length", "0"}};
+               return o;
+             }()),
+             Catch::Contains("writes the 'Content-Length' header itself"));
   rr.stop();
   // Nothing listens any more: refused, said as such.
   running_reactor again;
