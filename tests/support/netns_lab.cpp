@@ -48,7 +48,16 @@ std::string netns_lab::unavailable() {
     return "network namespaces need root (CI runs as root)";
   if (::access(ip_binary, X_OK) != 0)
     return std::string{ip_binary} + " is missing (Debian's iproute2)";
-  return {};
+  // Root in a container may still lack the right to make namespaces: try once.
+  static const std::string probe_result = [] {
+    auto probe = "plyt" + std::to_string(::getpid()) + "probe";
+    auto said = shell(std::string{ip_binary} + " netns add " + probe + " 2>&1 && echo ply-ok");
+    shell_status(std::string{ip_binary} + " netns del " + probe);
+    if (said.find("ply-ok") != std::string::npos)
+      return std::string{};
+    return "cannot make a network namespace here: " + said.substr(0, said.find('\n'));
+  }();
+  return probe_result;
 }
 
 void netns_lab::ip(const std::string& args) {
