@@ -1,6 +1,7 @@
 #include "chat/chat.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -32,6 +33,18 @@ using ask_atom = caf::atom_constant<caf::atom("ch_ask")>;
 using flush_atom = caf::atom_constant<caf::atom("ch_flush")>;
 
 constexpr auto claim_timeout = std::chrono::seconds(2);
+
+/// A line relayed from another node later than this after it was said is dropped, not delivered
+/// as new: a frozen node that resumes, or a link that held it, made it stale. (Nodes' clocks are
+/// taken to agree to well within this.)
+constexpr auto stale_after = std::chrono::seconds(10);
+
+/// Milliseconds since the epoch: when a line was said, as the nodes of a cluster agree on it.
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
 constexpr const char* help_text =
   "Commands: /join ROOM, /who, /rooms, /me ACTION, /msg NAME TEXT, /quit, /help";
 
@@ -266,7 +279,7 @@ public:
         if (t->second.conn)
           queue(t->second, line);
         else
-          send(t->second.hub, trace::carry(private_atom::value, to, line));
+          send(t->second.hub, trace::carry(private_atom::value, to, line, wall_clock_ms()));
       },
       // -- from the cluster --
       [this](peer_up_atom, const caf::actor& hub, const std::string& node) {
@@ -294,17 +307,22 @@ public:
           add_remote(p->second, name, room, true);
       },
       [this](left_atom, const std::string& name, const std::string& room, bool gone) {
+        // Only the user's own node says it left: after a split, another node's user may hold
+        // the name now.
         auto u = users_.find(name);
-        if (u == users_.end() || u->second.conn)
+        if (u == users_.end() || u->second.conn || u->second.hub != sender())
           return;
         if (gone)
           users_.erase(u);
         announce(room, name + " has left the channel.");
       },
-      [this](relay_atom, const std::string& room, const std::string& line) {
-        deliver(room, line);
+      [this](relay_atom, const std::string& room, const std::string& line, int64_t said_at) {
+        if (!stale(said_at))
+          deliver(room, line);
       },
-      [this](private_atom, const std::string& to, const std::string& line) {
+      [this](private_atom, const std::string& to, const std::string& line, int64_t said_at) {
+        if (stale(said_at))
+          return;
         auto t = users_.find(to);
         if (t != users_.end() && t->second.conn)
           queue(t->second, line);
@@ -466,7 +484,8 @@ private:
   void say(const std::string& room, const std::string& text) {
     auto line = with_crlf(text);
     deliver(room, line, sender());
-    auto relay = trace::carry(relay_atom::value, room, line);  // one message for every node
+    // One message for every node.
+    auto relay = trace::carry(relay_atom::value, room, line, wall_clock_ms());
     for (auto& [addr, p] : peers_)
       send(p.hub, relay);
   }
@@ -531,15 +550,54 @@ private:
 
   void add_remote(const peer& p, const std::string& name, const std::string& room, bool tell) {
     auto i = users_.find(name);
-    if (i != users_.end() && i->second.conn) {
-      spdlog::warn("chat {}: node {} has a user '{}' that this node has too", node_, p.node, name);
+    // A name taken on two nodes (each side of a split network gave it out): the node whose name
+    // sorts first keeps it, as when two nodes claim one name at once.
+    if (i != users_.end() && i->second.node != p.node) {
+      if (i->second.node < p.node)
+        return;
+      if (i->second.conn)
+        give_up(name, p.node);
+    } else if (i != users_.end() && i->second.room == room) {
       return;
     }
-    if (i != users_.end() && i->second.room == room)
-      return;
     users_[name] = user{name, room, {}, p.hub, p.node, {}};
     if (tell)
       announce(room, name + " has joined the channel.");
+  }
+
+  /// Whether a line said at `said_at` comes too late to be delivered (and then counts it).
+  bool stale(int64_t said_at) {
+    auto late = std::chrono::milliseconds{wall_clock_ms() - said_at};
+    if (late <= stale_after)
+      return false;
+    // A frozen node wakes to a backlog of them: one warning for the first, then every 1,000th.
+    if (stale_lines_++ % 1000 == 0)
+      spdlog::warn("chat {}: dropped a line said {} s ago, too late to deliver as new ({} so far)",
+                   node_, late.count() / 1000, stale_lines_);
+    return true;
+  }
+
+  /// This node's user `name` loses the name to node `winner`'s user: told why, disconnected,
+  /// and gone from every room of the cluster.
+  void give_up(const std::string& name, const std::string& winner) {
+    spdlog::warn("chat {}: user '{}' is also on node {}, which keeps the name; disconnecting ours",
+                 node_, name, winner);
+    for (auto i = local_.begin(); i != local_.end(); ++i) {
+      if (i->second != name)
+        continue;
+      i->first.write_line("Your name " + name + " was also given out on node " + winner
+                          + " while the network was split; it stays theirs. Please reconnect "
+                            "with another name.");
+      i->first.close();
+      local_.erase(i);
+      break;
+    }
+    auto u = users_.find(name);
+    auto room = u->second.room;
+    users_.erase(u);
+    announce(room, name + " has left the channel.");
+    for (auto& [addr, p] : peers_)
+      send(p.hub, trace::carry(left_atom::value, name, room, true));
   }
 
   options opts_;
@@ -552,6 +610,7 @@ private:
   std::map<caf::actor_addr, peer> peers_;           ///< the hubs of the other nodes
   std::vector<std::string> dirty_;                  ///< local users with queued lines
   bool flush_sent_ = false;
+  uint64_t stale_lines_ = 0;  ///< lines from other nodes dropped as too late
 };
 
 } // namespace

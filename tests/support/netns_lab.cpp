@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -140,6 +141,17 @@ std::unique_ptr<socket_client> netns_lab::connect(size_t from, const std::string
   if (fd < 0)
     throw std::runtime_error("cannot enter " + namespaces_.at(from) + ": " + error);
   return std::make_unique<socket_client>(fd, ipv4, port, timeout_ms);
+}
+
+uint64_t netns_lab::bytes(size_t i) const {
+  uint64_t total = 0;
+  for (const char* way : {"rx_bytes", "tx_bytes"}) {
+    std::ifstream in{"/sys/class/net/" + cables_.at(i) + "/statistics/" + way};
+    uint64_t n = 0;
+    in >> n;
+    total += n;
+  }
+  return total;
 }
 
 void netns_lab::set_link(size_t i, bool up) {

@@ -38,6 +38,9 @@ public:
   std::unique_ptr<socket_client> connect(size_t from, const std::string& ipv4, uint16_t port,
                                          int timeout_ms = 3000) const;
 
+  /// Bytes that went through host i's link so far, both ways.
+  uint64_t bytes(size_t i) const;
+
   /// Takes host i's link down (its end of the cable pulled) or up again.
   void set_link(size_t i, bool up);
 
