@@ -317,11 +317,11 @@ public:
         announce(room, name + " has left the channel.");
       },
       [this](relay_atom, const std::string& room, const std::string& line, int64_t said_at) {
-        if (!stale(said_at))
+        if (!drop_if_stale(said_at))
           deliver(room, line);
       },
       [this](private_atom, const std::string& to, const std::string& line, int64_t said_at) {
-        if (stale(said_at))
+        if (drop_if_stale(said_at))
           return;
         auto t = users_.find(to);
         if (t != users_.end() && t->second.conn)
@@ -565,8 +565,9 @@ private:
       announce(room, name + " has joined the channel.");
   }
 
-  /// Whether a line said at `said_at` comes too late to be delivered (and then counts it).
-  bool stale(int64_t said_at) {
+  /// Whether a line said at `said_at` comes too late to be delivered; such a line is counted, and
+  /// logged (the first, then every 1,000th).
+  bool drop_if_stale(int64_t said_at) {
     auto late = std::chrono::milliseconds{wall_clock_ms() - said_at};
     if (late <= stale_after)
       return false;

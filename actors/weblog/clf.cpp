@@ -40,7 +40,12 @@ void attribute(std::string& out, const char* name, const std::string& value) {
   out += ' ';
   out += name;
   out += "=\"";
-  for (unsigned char c : std::string_view{value}.substr(0, max_field)) {
+  auto kept = std::string_view{value}.substr(0, max_field);
+  // Not in the middle of a UTF-8 sequence: back off past its continuation bytes and its lead.
+  if (kept.size() < value.size())
+    while (!kept.empty() && (static_cast<unsigned char>(value[kept.size()]) & 0xC0) == 0x80)
+      kept.remove_suffix(1);
+  for (unsigned char c : kept) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

@@ -21,6 +21,12 @@ namespace {
 
 constexpr const char* ip_binary = "/usr/sbin/ip";
 
+/// Kills what still runs in namespace `ns`, then removes it (and with it its end of the veth).
+void remove_namespace(const std::string& ns) {
+  shell_status(std::string{ip_binary} + " netns pids " + ns + " | xargs -r kill -9");
+  shell_status(std::string{ip_binary} + " netns del " + ns);
+}
+
 /// Removes what a lab of a process that no longer runs left behind ("plyt<pid>..." names).
 void remove_stale_labs() {
   auto stale = [](const std::string& name, const std::string& prefix) {
@@ -33,11 +39,11 @@ void remove_stale_labs() {
   for (auto& e : std::filesystem::directory_iterator{"/run/netns", ec}) {
     auto name = e.path().filename().string();
     if (stale(name, "plyt"))
-      shell_status(std::string{ip_binary} + " netns del " + name);
+      remove_namespace(name);
   }
   for (auto& e : std::filesystem::directory_iterator{"/sys/class/net", ec}) {
     auto name = e.path().filename().string();
-    if (stale(name, "plb") || stale(name, "plv"))
+    if (stale(name, "plb") || stale(name, "plc") || stale(name, "plv"))
       shell_status(std::string{ip_binary} + " link del " + name);
   }
 }
@@ -76,9 +82,9 @@ netns_lab::netns_lab(size_t hosts) {
   // numbered across the process's labs, "plv<pid>.<n>".
   bridge_ = "plb" + tag_;
   other_bridge_ = "plc" + tag_;
-  ip("link add " + bridge_ + " type bridge");
-  ip("link set " + bridge_ + " up");
   try {
+    ip("link add " + bridge_ + " type bridge");
+    ip("link set " + bridge_ + " up");
     for (size_t i = 0; i < hosts; ++i) {
       auto ns = "plyt" + tag_ + "h" + std::to_string(i);
       auto cable = "plv" + pid + "." + std::to_string(labs * 100 + i);
@@ -104,7 +110,7 @@ netns_lab::~netns_lab() {
 void netns_lab::teardown() {
   // Deleting a namespace deletes its end of the veth pair, and with it the root end.
   for (auto& ns : namespaces_)
-    shell_status(std::string{ip_binary} + " netns del " + ns);
+    remove_namespace(ns);
   for (auto& cable : cables_)
     shell_status(std::string{ip_binary} + " link del " + cable);
   shell_status(std::string{ip_binary} + " link del " + other_bridge_);
@@ -132,8 +138,8 @@ std::unique_ptr<socket_client> netns_lab::connect(size_t from, const std::string
     auto ns = ::open(("/run/netns/" + namespaces_.at(from)).c_str(), O_RDONLY | O_CLOEXEC);
     if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0)
       error = std::strerror(errno);
-    else
-      fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    else if ((fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+      error = std::strerror(errno);
     if (ns >= 0)
       ::close(ns);
   }};

@@ -178,6 +178,15 @@ private:
   void meet(const std::string& endpoint) {
     if (node_ < endpoint)
       dial(endpoint);
+    else if (!known(endpoint))
+      delayed_send(this, fallback_delay(), dial_atom::value, endpoint);
+  }
+
+  /// How long the node whose name sorts last waits before it dials itself (in case the other's
+  /// dials failed): past the other's handshake timeout, with jitter.
+  std::chrono::milliseconds fallback_delay() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(link_timeout) * 2
+           + std::chrono::milliseconds(std::uniform_int_distribution<int>{0, 1000}(rng_));
   }
 
   /// Links to the member at `endpoint` and says hello; seeds are dialed again until they answer.
@@ -191,8 +200,8 @@ private:
       return;
     }
     dialing_.insert(endpoint);
-    // Two nodes that meet through a third dial each other at once, and CAF may refuse one of
-    // the two links as redundant: a node met that way is dialed a few more times.
+    // A link that failed may work the second time (a node still starting, a refused redundant
+    // link): a node that is not a seed is dialed a few more times.
     if (seeds_.count(endpoint) == 0)
       retries_.emplace(endpoint, 3);
     auto failed = [this, endpoint](const caf::error& e) {
@@ -257,10 +266,13 @@ private:
       monitor(member);
       spdlog::info("cluster {}: node {} joined ({} linked)", node_, endpoint, peers_.size());
       trace::record("node", "\"state\":\"up\",\"peer\":" + trace::quote(endpoint));
-      // Membership spreads: the others meet the newcomer (a no-op for those who know it).
+      // Membership spreads both ways: the others meet the newcomer, and the newcomer meets the
+      // others (a no-op for those who know each other already).
       for (auto& [addr, other] : peers_)
-        if (addr != member.address())
+        if (addr != member.address()) {
           send(other.member, meet_atom::value, endpoint);
+          send(member, meet_atom::value, other.endpoint);
+        }
     }
     for (size_t k = 0; k < names.size() && k < actors.size(); ++k) {
       if (p.services.count(names[k]) > 0)
@@ -294,10 +306,12 @@ private:
         send(mine->second, peer_down_atom::value, theirs, p.endpoint);
     }
     // A link may drop while its node lives on: dial it again (seeds until they answer, others a
-    // few times).
+    // few times). Of two nodes that are not each other's seed, the one whose name sorts first
+    // dials first, so that they do not dial each other at once.
     if (seeds_.count(p.endpoint) == 0)
       retries_[p.endpoint] = 3;
-    delayed_send(this, redial_delay, dial_atom::value, p.endpoint);
+    bool first = seeds_.count(p.endpoint) > 0 || node_ < p.endpoint;
+    delayed_send(this, first ? redial_delay : fallback_delay(), dial_atom::value, p.endpoint);
   }
 
   std::string node_;

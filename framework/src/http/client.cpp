@@ -184,12 +184,18 @@ private:
   uint64_t max_body_;
 };
 
+/// Whether `a` and `b` are the same but for the case of ASCII letters (header and host names).
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size()
+         && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+              return std::tolower(x) == std::tolower(y);
+            });
+}
+
 /// Whether header `name` is one the client writes itself (it frames the exchange).
 bool framing_header(std::string_view name) {
   for (std::string_view own : {"host", "content-length", "transfer-encoding", "connection"})
-    if (name.size() == own.size()
-        && std::equal(name.begin(), name.end(), own.begin(),
-                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+    if (iequals(name, own))
       return true;
   return false;
 }
@@ -337,13 +343,11 @@ deferred<response> follow(caf::event_based_actor* self, reactor& r, url u, optio
       auto next = resolve(u, location);
       if (!next)
         return fail<response>(failure{next.error()});
-      // Credentials are for the host they were given for, not for wherever it redirects.
-      if (next->host != u.host)
+      // Credentials are for the origin (scheme, host, port) they were given for, not for
+      // wherever it redirects: not to another host, nor from https down to http.
+      if (next->scheme != u.scheme || !iequals(next->host, u.host) || next->port != u.port)
         std::erase_if(o.headers, [](const auto& h) {
-          auto n = h.first;
-          std::transform(n.begin(), n.end(), n.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-          return n == "authorization" || n == "cookie";
+          return iequals(h.first, "authorization") || iequals(h.first, "cookie");
         });
       // As browsers do: a 303, or a 301/302 of a POST, is followed with a GET.
       if (s == 303 || ((s == 301 || s == 302) && o.method == "POST")) {
