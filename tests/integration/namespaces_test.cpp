@@ -58,12 +58,45 @@ std::unique_ptr<process> start_node(const netns_lab& lab, size_t i, const std::s
   return std::make_unique<process>(lab.in(i, argv));
 }
 
+/// `n` nodes of `plugin` on hosts 0 to n-1 (see start_node), each linked to the n-1 others (it
+/// logged `linked`, its line for a peer, n-1 times) before this returns.
+std::vector<std::unique_ptr<process>> start_cluster(const netns_lab& lab, size_t n,
+                                                    const std::string& plugin, uint16_t port,
+                                                    const std::string& linked,
+                                                    std::vector<std::string> extra = {}) {
+  std::vector<std::unique_ptr<process>> nodes;
+  for (size_t i = 0; i < n; ++i)
+    nodes.push_back(start_node(lab, i, plugin, port, extra));
+  for (auto& node : nodes)
+    REQUIRE(wait_for_log(*node, linked, n - 1, 10s));
+  return nodes;
+}
+
 /// `argv` as one line for the shell (words without spaces or quotes).
 std::string command_line(const std::vector<std::string>& argv) {
   std::string out;
   for (auto& a : argv)
     out += (out.empty() ? "" : " ") + a;
   return out;
+}
+
+/// Whether `PUBLISH news MESSAGE`, sent from host `from` to the RESP node at `ipv4`, answers
+/// `expected` receivers within `within` (subscriptions elsewhere take a moment to count).
+bool published(const netns_lab& lab, size_t from, const std::string& ipv4,
+               const std::string& message, const std::string& expected,
+               std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  auto publish = command_line(lab.in(from, {"redis-cli", "-h", ipv4, "-p", "6379", "publish",
+                                            "news", message}));
+  std::string got;
+  for (;;) {
+    got = shell(publish);
+    if (got == expected + "\n" || std::chrono::steady_clock::now() > deadline)
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  UNSCOPED_INFO(ipv4 << " counted " << got);
+  return got == expected + "\n";
 }
 
 /// The answer to /who, past any lines about users coming and going.
@@ -105,11 +138,7 @@ TEST_CASE("three chat nodes on hosts of their own, users on a fourth: every line
     return;
   netns_lab lab{4};
   const size_t clients = 3;
-  std::vector<std::unique_ptr<process>> nodes;
-  for (size_t i = 0; i < 3; ++i)
-    nodes.push_back(start_node(lab, i, "chat", chat_port));
-  for (auto& n : nodes)
-    REQUIRE(wait_for_log(*n, "rooms now shared with node", 2, 10s));
+  auto nodes = start_cluster(lab, 3, "chat", chat_port, "rooms now shared with node");
   CHECK_THAT(nodes[0]->log(), Catch::Contains("198.18.0.2:9000")
                                 && Catch::Contains("198.18.0.3:9000"));
 
@@ -130,11 +159,7 @@ TEST_CASE("three chat nodes on hosts of their own, users on a fourth: every line
 
   auto killed = std::chrono::steady_clock::now();
   nodes[1]->signal(SIGKILL);
-  CHECK_THAT(alice->read_until("bob has left the channel.\r\n"),
-             Catch::EndsWith("bob has left the channel.\r\n"));
-  CHECK_THAT(carol->read_until("bob has left the channel.\r\n"),
-             Catch::EndsWith("bob has left the channel.\r\n"));
-  CHECK(std::chrono::steady_clock::now() - killed < gone_within);
+  all_hear_leave({alice.get(), carol.get()}, "bob", killed, gone_within);
   alice->send("still here\n");
   CHECK_THAT(carol->read_until("\r\n"), Catch::Equals("<alice> still here\r\n"));
 }
@@ -146,24 +171,14 @@ TEST_CASE("two RESP pub/sub nodes on hosts of their own: redis-cli on a third su
     return;
   netns_lab lab{3};
   const size_t clients = 2;
-  auto a = start_node(lab, 0, "pubsub", 6379, {"--resp"});
-  auto b = start_node(lab, 1, "pubsub", 6379, {"--resp"});
-  REQUIRE(wait_for_log(*a, "topics now shared with node", 1, 10s));
-  auto redis = [&](size_t node, const std::string& args) {
-    return command_line(lab.in(clients, {"redis-cli", "-h", netns_lab::address(node), "-p",
-                                         "6379"}))
-           + " " + args;
-  };
+  auto nodes = start_cluster(lab, 2, "pubsub", 6379, "topics now shared with node", {"--resp"});
   auto out = "/tmp/ply-netns-pubsub-" + std::to_string(::getpid());
-  shell("(timeout 6 " + redis(0, "subscribe news") + " > " + out + " 2>&1 &)");
-  // The subscription on a is counted on b once a has told it.
-  std::string got;
-  for (int i = 0; i < 100 && got != "1\n"; ++i) {
-    got = shell(redis(1, "publish news across-hosts"));
-    if (got != "1\n")
-      std::this_thread::sleep_for(50ms);
-  }
-  CHECK(got == "1\n");
+  shell("(timeout 6 "
+        + command_line(lab.in(clients, {"redis-cli", "-h", netns_lab::address(0), "-p", "6379",
+                                        "subscribe", "news"}))
+        + " > " + out + " 2>&1 &)");
+  // The subscription on the first node is counted on the second once the first has told it.
+  CHECK(published(lab, clients, netns_lab::address(1), "across-hosts", "1", 7s));
   std::this_thread::sleep_for(300ms);
   CHECK_THAT(shell("cat " + out), Catch::StartsWith("subscribe\nnews\n1\n")
                                      && Catch::Contains("message\nnews\nacross-hosts\n"));
@@ -176,11 +191,7 @@ TEST_CASE("a link pulled and a network split 3 + 2: each side notices within 5 s
   if (!lab_possible())
     return;
   netns_lab lab{5};
-  std::vector<std::unique_ptr<process>> nodes;
-  for (size_t i = 0; i < 5; ++i)
-    nodes.push_back(start_node(lab, i, "chat", chat_port));
-  for (auto& n : nodes)
-    REQUIRE(wait_for_log(*n, "rooms now shared with node", 4, 10s));
+  auto nodes = start_cluster(lab, 5, "chat", chat_port, "rooms now shared with node");
   // One user per node, connected from inside the node's host: the split cuts nodes, not users.
   const std::vector<std::string> names{"ann", "ben", "cat", "dan", "eve"};
   std::vector<std::unique_ptr<socket_client>> users;
@@ -251,11 +262,7 @@ TEST_CASE("pub/sub across a split network: subscriptions on the other side stop 
   if (!lab_possible())
     return;
   netns_lab lab{3};
-  std::vector<std::unique_ptr<process>> nodes;
-  for (size_t i = 0; i < 3; ++i)
-    nodes.push_back(start_node(lab, i, "pubsub", 6379, {"--resp"}));
-  for (auto& n : nodes)
-    REQUIRE(wait_for_log(*n, "topics now shared with node", 2, 10s));
+  auto nodes = start_cluster(lab, 3, "pubsub", 6379, "topics now shared with node", {"--resp"});
   // A subscriber on every node, from inside the node's host.
   auto out = "/tmp/ply-netns-split-" + std::to_string(::getpid());
   for (size_t i = 0; i < 3; ++i)
@@ -264,16 +271,7 @@ TEST_CASE("pub/sub across a split network: subscriptions on the other side stop 
           + " > " + out + "." + std::to_string(i) + " 2>&1 &)");
   // PUBLISH answers how many subscribers of the cluster got it.
   auto counted_within = [&](size_t node, const std::string& expected, auto within) {
-    auto deadline = std::chrono::steady_clock::now() + within;
-    std::string got;
-    for (;;) {
-      got = shell(command_line(lab.in(node, {"redis-cli", "-p", "6379", "publish", "news", "x"})));
-      if (got == expected + "\n" || std::chrono::steady_clock::now() > deadline)
-        break;
-      std::this_thread::sleep_for(100ms);
-    }
-    UNSCOPED_INFO("node " << node << " counted " << got);
-    return got == expected + "\n";
+    return published(lab, node, "127.0.0.1", "x", expected, within);
   };
   CHECK(counted_within(0, "3", 5s));
   lab.split({2});
@@ -411,11 +409,7 @@ TEST_CASE("a node frozen for 30 s (SIGSTOP) does not give its users the lines it
   if (!lab_possible())
     return;
   netns_lab lab{3};
-  std::vector<std::unique_ptr<process>> nodes;
-  for (size_t i = 0; i < 3; ++i)
-    nodes.push_back(start_node(lab, i, "chat", chat_port));
-  for (auto& n : nodes)
-    REQUIRE(wait_for_log(*n, "rooms now shared with node", 2, 10s));
+  auto nodes = start_cluster(lab, 3, "chat", chat_port, "rooms now shared with node");
   auto alice = login(lab.connect(0, "127.0.0.1", chat_port, read_ms), "alice");
   auto bob = login(lab.connect(1, "127.0.0.1", chat_port, read_ms), "bob");
   auto carol = login(lab.connect(2, "127.0.0.1", chat_port, read_ms), "carol");

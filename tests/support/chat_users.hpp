@@ -3,9 +3,11 @@
 // Chat users as the cluster tests drive them: log in, speak, and check what everyone heard.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "socket_client.hpp"
 
@@ -24,6 +26,17 @@ inline std::unique_ptr<socket_client> login(std::unique_ptr<socket_client> c,
 inline std::unique_ptr<socket_client> login(uint16_t port, const std::string& name,
                                             int timeout_ms = 3000) {
   return login(std::make_unique<socket_client>(port, timeout_ms), name);
+}
+
+/// Checks that each of `listeners` hears `name` leave the channel, and all of them within
+/// `within` of `since` (when `name`'s node was killed, say).
+inline void all_hear_leave(const std::vector<socket_client*>& listeners, const std::string& name,
+                           std::chrono::steady_clock::time_point since,
+                           std::chrono::steady_clock::duration within) {
+  auto left = name + " has left the channel.\r\n";
+  for (auto* listener : listeners)
+    CHECK_THAT(listener->read_until(left), Catch::EndsWith(left));
+  CHECK(std::chrono::steady_clock::now() - since < within);
 }
 
 /// How often `needle` occurs in `text`.

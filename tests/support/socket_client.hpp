@@ -21,8 +21,7 @@ public:
   /// does not read then backs up into the server quickly.
   explicit socket_client(uint16_t port, int timeout_ms = 3000, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    set_receive_timeout(timeout_ms);
     if (receive_buffer > 0)
       ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
     sockaddr_in addr{};
@@ -35,8 +34,7 @@ public:
   /// Connects `fd`, a fresh TCP socket (one made in another network namespace, say), to
   /// `ipv4`:`port`; the client owns it from then on.
   socket_client(int fd, const std::string& ipv4, uint16_t port, int timeout_ms) : fd_(fd) {
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    set_receive_timeout(timeout_ms);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -51,8 +49,7 @@ public:
   /// Connects to the Unix socket at `path`.
   explicit socket_client(const std::string& path, int timeout_ms = 3000) {
     fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    set_receive_timeout(timeout_ms);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
@@ -132,6 +129,12 @@ public:
   }
 
 private:
+  /// A read gives up after `timeout_ms` without data.
+  void set_receive_timeout(int timeout_ms) {
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+
   /// Connects, or closes the socket and throws (a destructor would not run).
   void connect_or_throw(const sockaddr* addr, socklen_t len) {
     if (::connect(fd_, addr, len) != 0) {

@@ -6,8 +6,8 @@
 #include "ply/http.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -184,17 +184,11 @@ private:
   uint64_t max_body_;
 };
 
-/// Whether `a` and `b` are the same but for the case of ASCII letters (header and host names).
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size()
-         && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-              return std::tolower(x) == std::tolower(y);
-            });
-}
+using boost::beast::iequals;
 
 /// Whether header `name` is one the client writes itself (it frames the exchange).
-bool framing_header(std::string_view name) {
-  for (std::string_view own : {"host", "content-length", "transfer-encoding", "connection"})
+bool framing_header(const std::string& name) {
+  for (const char* own : {"host", "content-length", "transfer-encoding", "connection"})
     if (iequals(name, own))
       return true;
   return false;
