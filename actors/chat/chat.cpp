@@ -17,6 +17,7 @@
 #include "chat/irc.hpp"
 #include "chat/messages.hpp"
 #include "clustered_server.hpp"
+#include "record_batch.hpp"
 #include "text.hpp"
 
 namespace ply::actors::chat {
@@ -27,12 +28,16 @@ namespace {
 using sync_atom = caf::atom_constant<caf::atom("ch_sync")>;
 using entered_atom = caf::atom_constant<caf::atom("ch_enter")>;
 using left_atom = caf::atom_constant<caf::atom("ch_left")>;
-using relay_atom = caf::atom_constant<caf::atom("ch_relay")>;
+using relay_atom = caf::atom_constant<caf::atom("ch_relays")>;  ///< a record_batch of room lines
 using private_atom = caf::atom_constant<caf::atom("ch_priv")>;
 using ask_atom = caf::atom_constant<caf::atom("ch_ask")>;
 using flush_atom = caf::atom_constant<caf::atom("ch_flush")>;
 
 constexpr auto claim_timeout = std::chrono::seconds(2);
+
+/// Lines for the other nodes wait at most until the hub's current burst of messages ends, or
+/// until this many bytes are waiting.
+constexpr size_t max_relay_batch = 64 * 1024;
 
 /// A line relayed from another node later than this after it was said is dropped, not delivered
 /// as new: a frozen node that resumes, or a link that held it, made it stale. (Nodes' clocks are
@@ -95,6 +100,10 @@ public:
       [this](line_atom, const std::string& text) {
         if (!closing_)
           transport().write(text);
+      },
+      [this](close_atom, const std::string& why) {
+        if (!closing_)
+          refuse(why);
       },
     };
   }
@@ -226,8 +235,7 @@ public:
     auto room = u->second.room;
     users_.erase(u);
     announce(room, name + " has left the channel.");
-    for (auto& [addr, p] : peers_)
-      send(p.hub, trace::carry(left_atom::value, name, room, true));
+    tell_peers(trace::carry(left_atom::value, name, room, true));
   }
 
   void on_exit() override {
@@ -276,10 +284,12 @@ public:
           return;
         }
         auto line = with_crlf("*" + u->name + "* " + text);
-        if (t->second.conn)
+        if (t->second.conn) {
           queue(t->second, line);
-        else
+        } else {
+          send_relays();  // behind the lines said before it
           send(t->second.hub, trace::carry(private_atom::value, to, line, wall_clock_ms()));
+        }
       },
       // -- from the cluster --
       [this](peer_up_atom, const caf::actor& hub, const std::string& node) {
@@ -316,9 +326,19 @@ public:
           users_.erase(u);
         announce(room, name + " has left the channel.");
       },
-      [this](relay_atom, const std::string& room, const std::string& line, int64_t said_at) {
-        if (!drop_if_stale(said_at))
+      [this](relay_atom, const std::string& packed, int64_t said_at) {
+        if (drop_if_stale(said_at))
+          return;
+        std::string room;
+        std::string line;
+        bool whole = for_each_record<2>(packed, [&](const auto& r) {
+          room.assign(r[0]);
+          line.assign(r[1]);
           deliver(room, line);
+        });
+        if (!whole)
+          spdlog::warn("chat {}: a batch of lines from another node was cut short ({} bytes); "
+                       "delivered its whole lines", node_, packed.size());
       },
       [this](private_atom, const std::string& to, const std::string& line, int64_t said_at) {
         if (drop_if_stale(said_at))
@@ -391,6 +411,7 @@ private:
 
   void flush() {
     flush_sent_ = false;
+    send_relays();
     for (auto& name : dirty_) {
       auto i = users_.find(name);
       if (i == users_.end() || !i->second.conn || i->second.outbox.empty())
@@ -463,8 +484,7 @@ private:
   /// `u` entered its room: everyone there hears of it, on every node.
   void entered(const user& u) {
     announce(u.room, u.name + " has joined the channel.", u.conn);
-    for (auto& [addr, p] : peers_)
-      send(p.hub, trace::carry(entered_atom::value, u.name, u.room));
+    tell_peers(trace::carry(entered_atom::value, u.name, u.room));
   }
 
   void move(user& u, const std::string& room) {
@@ -474,8 +494,7 @@ private:
     }
     auto old = u.room;
     announce(old, u.name + " has left the channel.", u.conn);
-    for (auto& [addr, p] : peers_)
-      send(p.hub, trace::carry(left_atom::value, u.name, old, false));
+    tell_peers(trace::carry(left_atom::value, u.name, old, false));
     u.room = room;
     reply("You are now in " + room + ".");
     entered(u);
@@ -484,10 +503,35 @@ private:
   void say(const std::string& room, const std::string& text) {
     auto line = with_crlf(text);
     deliver(room, line, sender());
-    // One message for every node.
-    auto relay = trace::carry(relay_atom::value, room, line, wall_clock_ms());
+    if (peers_.empty())
+      return;
+    // The other nodes get the lines of this burst as one batch, stamped with the first one's
+    // time (the staleness rule stays on the safe side).
+    if (relays_.empty())
+      relays_said_at_ = wall_clock_ms();
+    relays_.add({room, line});
+    if (relays_.size() >= max_relay_batch) {
+      send_relays();
+    } else if (!flush_sent_) {
+      flush_sent_ = true;
+      send(this, flush_atom::value);
+    }
+  }
+
+  /// Sends the lines said since the last flush to every other node, as one message.
+  void send_relays() {
+    if (relays_.empty())
+      return;
+    auto batch = trace::carry(relay_atom::value, relays_.take(), relays_said_at_);
     for (auto& [addr, p] : peers_)
-      send(p.hub, relay);
+      send(p.hub, batch);
+  }
+
+  /// Sends `msg` to every other node, behind the lines said before it.
+  void tell_peers(const caf::message& msg) {
+    send_relays();
+    for (auto& [addr, p] : peers_)
+      send(p.hub, msg);
   }
 
   /// Queues `line` for this node's members of `room`, except `except`.
@@ -521,6 +565,7 @@ private:
   void peer_up(const caf::actor& hub, const std::string& node) {
     if (peers_.count(hub.address()) > 0)
       return;
+    send_relays();  // lines said before the node came are not for it
     peers_[hub.address()] = peer{hub, node};
     spdlog::info("chat {}: rooms now shared with node {}", node_, node);
     std::vector<std::string> names;
@@ -584,21 +629,21 @@ private:
     spdlog::warn("chat {}: user '{}' is also on node {}, which keeps the name; disconnecting ours",
                  node_, name, winner);
     for (auto i = local_.begin(); i != local_.end(); ++i) {
-      if (i->second != name)
-        continue;
-      i->first.write_line("Your name " + name + " was also given out on node " + winner
-                          + " while the network was split; it stays theirs. Please reconnect "
-                            "with another name.");
-      i->first.close();
-      local_.erase(i);
-      break;
+      if (i->second == name) {
+        local_.erase(i);
+        break;
+      }
     }
     auto u = users_.find(name);
+    if (!u->second.outbox.empty())  // what it was to hear first
+      send(u->second.conn, line_atom::value, std::move(u->second.outbox));
+    send(u->second.conn, close_atom::value,
+         "Your name " + name + " was also given out on node " + winner
+           + " while the network was split; it stays theirs. Please reconnect with another name.");
     auto room = u->second.room;
     users_.erase(u);
     announce(room, name + " has left the channel.");
-    for (auto& [addr, p] : peers_)
-      send(p.hub, trace::carry(left_atom::value, name, room, true));
+    tell_peers(trace::carry(left_atom::value, name, room, true));
   }
 
   options opts_;
@@ -611,6 +656,8 @@ private:
   std::map<caf::actor_addr, peer> peers_;           ///< the hubs of the other nodes
   std::vector<std::string> dirty_;                  ///< local users with queued lines
   bool flush_sent_ = false;
+  record_batch<2> relays_;      ///< lines for the other nodes: room, line
+  int64_t relays_said_at_ = 0;  ///< when the first of them was said
   uint64_t stale_lines_ = 0;  ///< lines from other nodes dropped as too late
 };
 

@@ -63,16 +63,22 @@ public:
   }
 
   caf::message_handler extra_behavior() override {
-    return {[this](line_atom, const std::string& text) {
-      if (closing_)
-        return;
-      std::string_view rest = text;
-      while (!rest.empty()) {
-        auto end = rest.find("\r\n");
-        hub_line(rest.substr(0, end));
-        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
-      }
-    }};
+    return {
+      [this](line_atom, const std::string& text) {
+        if (closing_)
+          return;
+        std::string_view rest = text;
+        while (!rest.empty()) {
+          auto end = rest.find("\r\n");
+          hub_line(rest.substr(0, end));
+          rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
+        }
+      },
+      [this](close_atom, const std::string& why) {
+        if (!closing_)
+          fatal(why);
+      },
+    };
   }
 
 private:

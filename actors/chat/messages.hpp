@@ -15,5 +15,7 @@ using rooms_atom = caf::atom_constant<caf::atom("ch_rooms")>;
 using msg_atom = caf::atom_constant<caf::atom("ch_msg")>;
 // Hub -> connection: one line of output.
 using line_atom = caf::atom_constant<caf::atom("ch_line")>;
+// Hub -> connection: (close_atom, why): tell the user why, in the connection's protocol, and close.
+using close_atom = caf::atom_constant<caf::atom("ch_close")>;
 
 } // namespace ply::actors::chat

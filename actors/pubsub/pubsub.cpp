@@ -19,6 +19,7 @@
 #include <ply/version.hpp>
 
 #include "clustered_server.hpp"
+#include "record_batch.hpp"
 #include "text.hpp"
 #include "pubsub/resp.hpp"
 
@@ -37,7 +38,13 @@ using published_atom = caf::atom_constant<caf::atom("ps_pubd")>;
 using answer_atom = caf::atom_constant<caf::atom("ps_answer")>;
 // Hub -> hub.
 using count_atom = caf::atom_constant<caf::atom("ps_count")>;
-using relay_atom = caf::atom_constant<caf::atom("ps_relay")>;
+using relay_atom = caf::atom_constant<caf::atom("ps_relays")>;  ///< a record_batch of publications
+using relayed_atom = caf::atom_constant<caf::atom("ps_relayd")>;  ///< that batch was delivered
+
+/// Publications for another node leave at once when that node has delivered the previous batch;
+/// while it has not, they wait and leave together when it has (so batches grow with the load and
+/// nothing waits longer than one batch's round trip), or once this many bytes wait.
+constexpr size_t max_relay_batch = 64 * 1024;
 
 /// Line-mode clients all subscribe to this channel: a plain line goes to every client.
 const std::string everyone;
@@ -478,14 +485,15 @@ public:
           drop(pattern ? patterns_ : channels_, name, c->first.protocol(), pattern);
       },
       [this](pub_atom, uint64_t ticket, const std::string& channel, const std::string& payload) {
-        auto n = deliver(channel, payload);
-        caf::message relay;
+        auto n = deliver(channel, payload, [this](auto& to, std::string bytes) {
+          push(to, std::move(bytes));
+        });
         for (auto& [addr, p] : peers_) {
           auto theirs = p.receivers(channel);
           if (theirs > 0) {
-            if (relay.empty())
-              relay = trace::carry(relay_atom::value, channel, payload);
-            send(p.hub, relay);
+            p.relays.add({channel, payload});
+            if (!p.relaying || p.relays.size() >= max_relay_batch)
+              send_relays(p);
             n += theirs;
           }
         }
@@ -510,8 +518,17 @@ public:
         if ((counts[name] += delta) <= 0)
           counts.erase(name);
       },
-      [this](relay_atom, const std::string& channel, const std::string& payload) {
-        deliver(channel, payload);
+      [this](relay_atom, const std::string& packed) {
+        deliver_relays(packed);
+        send(sender(), relayed_atom::value);
+      },
+      [this](relayed_atom) {
+        auto p = peers_.find(sender().address());
+        if (p == peers_.end())
+          return;
+        p->second.relaying = false;
+        if (!p->second.relays.empty())
+          send_relays(p->second);
       },
       [this](query_atom, uint64_t ticket, const std::vector<std::string>& args) {
         send(sender(), answer_atom::value, ticket, pubsub_answer(args));
@@ -528,6 +545,7 @@ protected:
     channels_.clear();
     patterns_.clear();
     clients_.clear();
+    outbox_.clear();
   }
 
 private:
@@ -544,6 +562,8 @@ private:
     std::string node;
     std::unordered_map<std::string, int64_t> channels;
     std::unordered_map<std::string, int64_t> patterns;
+    record_batch<2> relays;  ///< publications waiting for this node: channel, payload
+    bool relaying = false;   ///< a batch is on its way to it, not yet delivered
 
     int64_t receivers(const std::string& channel) const {
       int64_t n = 0;
@@ -599,7 +619,7 @@ private:
   void meet(const caf::actor& hub, const std::string& node) {
     if (!hub || peers_.count(hub.address()) > 0)
       return;
-    peers_[hub.address()] = peer{hub, node, {}, {}};
+    peers_[hub.address()] = peer{hub, node, {}, {}, {}, false};
     spdlog::info("pubsub {}: topics now shared with node {}", node_, node);
     for (auto& [name, subs] : channels_)
       send(hub, trace::carry(count_atom::value, node_, false, name,
@@ -633,8 +653,36 @@ private:
       a->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, msg), context());
   }
 
-  /// Delivers to this node's subscribers; returns how many received it.
-  int64_t deliver(const std::string& channel, const std::string& payload) {
+  void send_relays(peer& p) {
+    send(p.hub, trace::carry(relay_atom::value, p.relays.take()));
+    p.relaying = true;
+  }
+
+  /// Delivers a batch of another node's publications to this node's subscribers, in order, as
+  /// one message per subscriber.
+  void deliver_relays(const std::string& packed) {
+    std::string channel;
+    bool whole = for_each_record<2>(packed, [&](const auto& r) {
+      channel.assign(r[0]);
+      deliver(channel, r[1], [this](auto& to, const std::string& bytes) {
+        for (auto& a : to)
+          outbox_[a] += bytes;
+      });
+    });
+    for (auto& [to, bytes] : outbox_)
+      to->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, push_atom::value,
+                                            std::move(bytes)),
+                  context());
+    outbox_.clear();
+    if (!whole)
+      spdlog::warn("pubsub {}: a batch of publications from another node was cut short ({} bytes); "
+                   "delivered its whole records", node_, packed.size());
+  }
+
+  /// Delivers to this node's subscribers through `sink(subscribers, bytes)`, the bytes each of
+  /// them gets; returns how many received it.
+  template <class Sink>
+  int64_t deliver(const std::string& channel, std::string_view payload, Sink sink) {
     int64_t n = 0;
     // Line mode shows what RESP nodes of the cluster published as one line, whatever it holds.
     auto line = [&] {
@@ -643,13 +691,13 @@ private:
     };
     if (auto i = channels_.find(channel); i != channels_.end()) {
       n += static_cast<int64_t>(i->second.size());
-      push(i->second, opts_.how == mode::resp ? resp::message(channel, payload) : line());
+      sink(i->second, opts_.how == mode::resp ? resp::message(channel, payload) : line());
     }
     for (auto& [pattern, subs] : patterns_) {
       if (!resp::glob_match(pattern, channel))
         continue;
       n += static_cast<int64_t>(subs.size());
-      push(subs, opts_.how == mode::resp ? resp::pmessage(pattern, channel, payload) : line());
+      sink(subs, opts_.how == mode::resp ? resp::pmessage(pattern, channel, payload) : line());
     }
     return n;
   }
@@ -661,6 +709,7 @@ private:
   subscribers patterns_;
   std::unordered_map<ply::connection, client> clients_;
   std::map<caf::actor_addr, peer> peers_;
+  std::unordered_map<caf::actor, std::string> outbox_;  ///< deliver_relays's bytes per subscriber
 };
 
 } // namespace

@@ -1,11 +1,12 @@
 // The framework's framers and endpoint strings: line framing and length-prefixed frames at any
-// chunking, and the endpoint parser on the whole input.
+// chunking, the endpoint parser on the whole input, and the hubs' record batches.
 #include <string>
 
 #include "chunks.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/length_prefix_framer.hpp"
 #include "ply/line_framer.hpp"
+#include "record_batch.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ply::line_framer lines{"\n", 256};
@@ -26,5 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text{reinterpret_cast<const char*>(data), size};
   (void) ply::parse_server_endpoint(text);
   (void) ply::parse_client_endpoint(text);
+  // The records read from any bytes pack back into exactly the bytes they were read from.
+  ply::actors::record_batch<2> again;
+  bool whole = ply::actors::for_each_record<2>(text, [&](const auto& r) { again.add(r); });
+  auto packed = again.take();
+  if (text.compare(0, packed.size(), packed) != 0 || (whole && packed.size() != text.size()))
+    __builtin_trap();
   return 0;
 }

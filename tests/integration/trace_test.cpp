@@ -105,7 +105,7 @@ TEST_CASE("three traced chat nodes: ply-trace follow shows one line from the spe
                           Catch::Contains("\"trace\":\"" + found + "\""));
   // The hubs of b and c got the relay from a's hub.
   CHECK(std::regex_search(chain, std::regex{node_b + R"(#\d+  recv  ply\.chat\.hub#\d+@)" +
-                                            node_b + "  ch_relay"}));
+                                            node_b + "  ch_relays"}));
 
   // The other views read the same files without trouble.
   auto summary = shell(bin("ply-trace") + " summary " + all);

@@ -2,7 +2,10 @@
 # Echo benchmark: ply's echo_server against the floor (an echo on bare epoll, read and write), a
 # raw-Asio echo and Twisted's echo, in one run, driven by the same closed-loop load generator at
 # 1, 50 and 500 connections with 64-byte messages.
-# Servers take turns for several rounds (the machine is shared and noisy); the table shows medians.
+# Every server runs from the start (idle ones cost nothing); in each round, for each connection
+# count, the servers take turns back to back, so each round's ratio against epoll compares runs a
+# few seconds apart. The table shows the medians of the rates and of the per-round ratios (the
+# machine is shared and noisy: a slow minute moves every server of a round alike).
 #   tools/ply bench echo [--duration S] [--rounds N] [--connections "1 50 500"]
 # PLY_BENCH_SERVERS="ply ply-traced epoll" adds echo_server recording a trace (--trace);
 # PLY_BENCH_BEFORE=DIR adds "before", the echo_server of DIR (another commit's build/bin), for
@@ -25,34 +28,56 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 logdir=$(mktemp -d)
-trap 'rm -rf "$logdir"' EXIT
+declare -A rate p50 p99 samples port pid
+cleanup() {
+  for p in "${pid[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$logdir"
+}
+trap cleanup EXIT
 
-declare -A rate p50 p99 samples
 servers=(${PLY_BENCH_SERVERS:-ply epoll asio twisted})
 [[ -n ${PLY_BENCH_BEFORE:-} ]] && servers=(before "${servers[@]}")
+[[ " ${servers[*]} " == *" epoll "* ]] || servers+=(epoll)  # the floor every ratio is against
+for s in "${servers[@]}"; do
+  case $s in
+    ply) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
+    ply-traced) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024
+                     --trace "$logdir/echo.trace") ;;
+    before) cmd=("$PLY_BENCH_BEFORE/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
+    epoll) cmd=("$bin/epoll_echo" 0) ;;
+    asio) cmd=("$bin/asio_echo" 0) ;;
+    twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
+  esac
+  start_server "$logdir/$s.log" "${cmd[@]}"
+  port[$s]=$server_port
+  pid[$s]=$server_pid
+done
 for round in $(seq 1 "$rounds"); do
-  for s in "${servers[@]}"; do
-    case $s in
-      ply) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
-      ply-traced) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024
-                       --trace "$logdir/echo.trace") ;;
-      before) cmd=("$PLY_BENCH_BEFORE/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
-      epoll) cmd=("$bin/epoll_echo" 0) ;;
-      asio) cmd=("$bin/asio_echo" 0) ;;
-      twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
-    esac
-    start_server "$logdir/$s.log" "${cmd[@]}"
-    for c in $conn_list; do
-      out=$(taskset -c "$client_cpu" "$bin/ply-loadgen" --port "$server_port" --connections "$c" \
+  for c in $conn_list; do
+    declare -A this_round=()
+    for s in "${servers[@]}"; do
+      out=$(taskset -c "$client_cpu" "$bin/ply-loadgen" --port "${port[$s]}" --connections "$c" \
             --size 64 --warmup 1 --duration "$duration")
-      samples[$s,$c,rate]+=" $(json_field "$out" msgs_per_s)"
+      this_round[$s]=$(json_field "$out" msgs_per_s)
+      samples[$s,$c,rate]+=" ${this_round[$s]}"
       samples[$s,$c,p50]+=" $(json_field "$out" p50_us)"
       samples[$s,$c,p99]+=" $(json_field "$out" p99_us)"
       echo "round $round $s $c connections: $out" >&2
     done
-    stop_server
+    for s in "${servers[@]}"; do
+      for anchor in epoll asio twisted; do
+        [[ -n ${this_round[$anchor]:-} ]] &&
+          samples[$s,$c,vs_$anchor]+=" $(ratio "${this_round[$s]}" "${this_round[$anchor]}")"
+      done
+    done
   done
 done
+for s in "${servers[@]}"; do
+  server_pid=${pid[$s]}
+  stop_server
+done
+pid=()
 for s in "${servers[@]}"; do
   for c in $conn_list; do
     rate[$s,$c]=$(median <<<"${samples[$s,$c,rate]}")
@@ -60,18 +85,18 @@ for s in "${servers[@]}"; do
     p99[$s,$c]=$(median <<<"${samples[$s,$c,p99]}")
   done
 done
+# vs ANCHOR: the median of the rounds' ratios ("n/a" without that server).
+vs() { [[ -n ${samples[$1,$2,vs_$3]:-} ]] && median <<<"${samples[$1,$2,vs_$3]}" || echo n/a; }
 
 echo
 echo "Echo, 64-byte messages, one server core (CPU $server_cpu), load generator on CPU $client_cpu;"
-echo "median of $rounds rounds of ${duration}s each."
+echo "median of $rounds rounds of ${duration}s each; vs_*: the median of the rounds' ratios."
 printf '\n%-12s %-6s %12s %9s %9s %10s %10s %10s\n' server conns msgs/s p50_us p99_us vs_epoll \
   vs_asio vs_twisted
 for c in $conn_list; do
   for s in "${servers[@]}"; do
     printf '%-12s %-6s %12s %9s %9s %10s %10s %10s\n' "$s" "$c" "${rate[$s,$c]}" "${p50[$s,$c]}" \
-      "${p99[$s,$c]}" "$(ratio "${rate[$s,$c]}" "${rate[epoll,$c]:-0}")" \
-      "$(ratio "${rate[$s,$c]}" "${rate[asio,$c]:-0}")" \
-      "$(ratio "${rate[$s,$c]}" "${rate[twisted,$c]:-0}")"
+      "${p99[$s,$c]}" "$(vs "$s" "$c" epoll)" "$(vs "$s" "$c" asio)" "$(vs "$s" "$c" twisted)"
   done
 done
 echo

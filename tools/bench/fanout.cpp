@@ -1,6 +1,7 @@
 // ply-fanout: load for fan-out servers (chat rooms, pub/sub), one thread, non-blocking sockets.
 //   chat mode: N clients log in to a chat server ("What's your name?" -> NAME -> "Welcome"), then
 //     each says L lines at once; it ends when every client heard the (N-1)*L lines of the others.
+//     With several --port values (nodes of one chat cluster) the clients take turns among them.
 //     Prints {"deliveries", "seconds", "deliveries_per_s"}.
 //   subscribe mode: N Redis clients SUBSCRIBE to a channel, print "ready" once all are
 //     subscribed, then count the messages pushed to them until none came for --idle seconds.
@@ -96,11 +97,11 @@ void pump(std::vector<int>& fds, OnData on_data, Done done, clock_type::time_poi
   }
 }
 
-int run_chat(uint16_t port, size_t conns, size_t lines, double timeout) {
+int run_chat(const std::vector<uint16_t>& ports, size_t conns, size_t lines, double timeout) {
   std::vector<int> fds;
   std::vector<std::string> pending;
   for (size_t i = 0; i < conns; ++i) {
-    fds.push_back(connect_to(port));
+    fds.push_back(connect_to(ports[i % ports.size()]));
     wait_for(fds.back(), "What's your name?");
     send_all(fds.back(), "u" + std::to_string(i) + "\r\n");
     pending.push_back(wait_for(fds.back(), "Welcome"));
@@ -199,7 +200,7 @@ int run_subscribe(uint16_t port, size_t conns, const std::string& channel, doubl
 int main(int argc, char** argv) {
   CLI::App app{"Load for fan-out servers: chat rooms and Redis-style pub/sub.", "ply-fanout"};
   std::string mode = "chat";
-  uint16_t port = 0;
+  std::vector<uint16_t> ports;
   size_t conns = 100;
   size_t lines = 100;
   double timeout = 60;
@@ -209,7 +210,9 @@ int main(int argc, char** argv) {
   app.add_option("--mode", mode, "chat or subscribe")
     ->check(CLI::IsMember({"chat", "subscribe"}))
     ->capture_default_str();
-  app.add_option("--port", port, "Server port on 127.0.0.1")->required();
+  app.add_option("--port", ports, "Server port on 127.0.0.1 (chat mode: one or more)")
+    ->required()
+    ->expected(1, 64);
   app.add_option("--connections", conns, "Clients")->capture_default_str()->check(CLI::Range(2, 10000));
   app.add_option("--lines", lines, "Chat mode: lines each client says")->capture_default_str();
   app.add_option("--timeout", timeout, "Chat mode: give up after this many seconds")
@@ -221,8 +224,8 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    return mode == "chat" ? run_chat(port, conns, lines, timeout)
-                          : run_subscribe(port, conns, channel, duration, idle);
+    return mode == "chat" ? run_chat(ports, conns, lines, timeout)
+                          : run_subscribe(ports.front(), conns, channel, duration, idle);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ply-fanout: %s\n", e.what());
     return 2;

@@ -64,7 +64,7 @@ caf::expected<fault_plan> fault_plan::parse(std::string_view text) {
       continue;
     auto eq = field.find('=');
     if (eq == std::string_view::npos)
-      return bad(text, "'" + std::string{field} + "' is not NAME=VALUE");
+      return bad(text, std::string{field}.insert(0, 1, '\'') + "' is not NAME=VALUE");
     auto name = field.substr(0, eq);
     auto value = field.substr(eq + 1);
     bool ok = false;

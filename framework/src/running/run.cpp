@@ -1,9 +1,12 @@
 #include "ply/run.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -23,6 +26,15 @@
 namespace ply {
 
 namespace {
+
+/// The CPUs this process may run on (its affinity mask: 1 under `taskset -c 0`), at least 1.
+size_t cpus_available() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+    return static_cast<size_t>(CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 /// Parses the command line and sets up logging; false (with the exit code in `code`) when the
 /// program should stop here: `--help`, or bad usage.
@@ -126,8 +138,15 @@ int run(run_options opts) {
     return describe(make_error(static_cast<errc>(code),
                                ctx.match_elements<std::string>() ? ctx.get_as<std::string>(0) : ""));
   });
-  // Idle CAF workers wait on a condition variable that every enqueue signals; waking them every
+  // CAF's scheduler runs the factories and other actors; protocols run on the reactor threads.
+  // One worker per CPU this process may run on: CAF's default (at least 4) only adds threads that
+  // compete with the reactor's on a small or pinned machine.
+  cfg.set("scheduler.max-threads", cpus_available());
+  // An idle worker spins briefly, then waits on a condition variable that every enqueue signals.
+  // CAF's middle phase, 500 sleeps of 50 us, wakes each idle worker 20,000 times a second: on a
+  // shared core that took half the CPU from two pub/sub nodes. And waking a waiting worker every
   // 10 ms (CAF's default) only steals time from the reactor threads.
+  cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::seconds(1)});
   for (auto& hook : opts.configure)
     hook(cfg);
