@@ -189,7 +189,8 @@ private:
            + std::chrono::milliseconds(std::uniform_int_distribution<int>{0, 1000}(rng_));
   }
 
-  /// Links to the member at `endpoint` and says hello; seeds are dialed again until they answer.
+  /// Links to the member at `endpoint` and says hello; seeds and lost peers are dialed again until
+  /// they answer.
   void dial(const std::string& endpoint) {
     if (known(endpoint))
       return;
@@ -206,15 +207,18 @@ private:
       retries_.emplace(endpoint, 3);
     auto failed = [this, endpoint](const caf::error& e) {
       dialing_.erase(endpoint);
-      if (seeds_.count(endpoint) > 0) {
-        // Seeds are dialed until they answer, backing off from 0.5 s to 8 s.
+      if (seeds_.count(endpoint) > 0 || lost_.count(endpoint) > 0) {
+        // Seeds, and nodes this one was linked to, are dialed until they answer, backing off from
+        // 0.5 s to 8 s: a node cut off from its seeds for good is found again by the others
+        // once the network heals. With jitter, so that two nodes do not collide again.
         auto n = ++failures_[endpoint];
         auto delay = redial_delay * (1 << std::min<size_t>(n - 1, 4));
-        if (n == 1 || delay == redial_delay * 16)
+        if (n == 1 || n == 5)  // when it starts, and when it settles at its longest delay
           spdlog::warn("cluster {}: cannot reach {} ({}); trying again every {} ms", node_,
                        endpoint, system().render(e),
                        std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
-        delayed_send(this, delay, dial_atom::value, endpoint);
+        auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>{0, 200}(rng_));
+        delayed_send(this, delay + jitter, dial_atom::value, endpoint);
       } else if (auto r = retries_.find(endpoint); r != retries_.end() && r->second > 0) {
         --r->second;
         // With jitter, so that two nodes do not collide again.
@@ -262,6 +266,8 @@ private:
       return;
     auto [i, added] = peers_.emplace(member.address(), peer{member, endpoint, {}});
     auto& p = i->second;
+    lost_.erase(endpoint);
+    failures_.erase(endpoint);
     if (added) {
       monitor(member);
       spdlog::info("cluster {}: node {} joined ({} linked)", node_, endpoint, peers_.size());
@@ -305,11 +311,10 @@ private:
       if (mine != local_.end())
         send(mine->second, peer_down_atom::value, theirs, p.endpoint);
     }
-    // A link may drop while its node lives on: dial it again (seeds until they answer, others a
-    // few times). Of two nodes that are not each other's seed, the one whose name sorts first
-    // dials first, so that they do not dial each other at once.
-    if (seeds_.count(p.endpoint) == 0)
-      retries_[p.endpoint] = 3;
+    // A link may drop while its node lives on: dial it again, until it answers. Of two nodes that
+    // are not each other's seed, the one whose name sorts first dials first, so that they do not
+    // dial each other at once.
+    lost_.insert(p.endpoint);
     bool first = seeds_.count(p.endpoint) > 0 || node_ < p.endpoint;
     delayed_send(this, first ? redial_delay : fallback_delay(), dial_atom::value, p.endpoint);
   }
@@ -318,8 +323,9 @@ private:
   caf::actor connector_;
   std::set<std::string> seeds_;
   std::set<std::string> dialing_;
-  std::map<std::string, size_t> failures_;  ///< failed dials of each seed since it last answered
-  std::map<std::string, int> retries_;      ///< dials left for peers that are not seeds
+  std::set<std::string> lost_;              ///< nodes once linked, dialed until they answer again
+  std::map<std::string, size_t> failures_;  ///< failed dials of seeds and lost nodes since linked
+  std::map<std::string, int> retries_;      ///< dials left for other nodes not yet linked
   std::mt19937 rng_{std::random_device{}()};
   std::map<std::string, caf::actor> local_;
   std::map<caf::actor_addr, peer> peers_;
