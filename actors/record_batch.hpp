@@ -8,6 +8,9 @@
 
 namespace ply::actors {
 
+/// The most a hub gathers for another node before sending it, however the batch is clocked.
+constexpr size_t max_batch_bytes = 64 * 1024;
+
 /// Records of N string fields packed into one string, so that a hub can send another node what
 /// one burst of its mailbox produced as one message instead of one message per record: one
 /// serialization, one BASP frame and one mailbox element per burst. Each field is a 4-byte

@@ -35,10 +35,6 @@ using flush_atom = caf::atom_constant<caf::atom("ch_flush")>;
 
 constexpr auto claim_timeout = std::chrono::seconds(2);
 
-/// Lines for the other nodes wait at most until the hub's current burst of messages ends, or
-/// until this many bytes are waiting.
-constexpr size_t max_relay_batch = 64 * 1024;
-
 /// A line relayed from another node later than this after it was said is dropped, not delivered
 /// as new: a frozen node that resumes, or a link that held it, made it stale. (Nodes' clocks are
 /// taken to agree to well within this.)
@@ -510,7 +506,8 @@ private:
     if (relays_.empty())
       relays_said_at_ = wall_clock_ms();
     relays_.add({room, line});
-    if (relays_.size() >= max_relay_batch) {
+    // Lines for the other nodes wait at most until the hub's current burst of messages ends.
+    if (relays_.size() >= max_batch_bytes) {
       send_relays();
     } else if (!flush_sent_) {
       flush_sent_ = true;
@@ -597,16 +594,19 @@ private:
     auto i = users_.find(name);
     // A name taken on two nodes (each side of a split network gave it out): the node whose name
     // sorts first keeps it, as when two nodes claim one name at once.
+    bool clash = false;
     if (i != users_.end() && i->second.node != p.node) {
       if (i->second.node < p.node)
         return;
-      if (i->second.conn)
+      if (i->second.conn) {
         give_up(name, p.node);
+        clash = true;  // the room saw ours leave: it sees theirs come, however we heard of them
+      }
     } else if (i != users_.end() && i->second.room == room) {
       return;
     }
     users_[name] = user{name, room, {}, p.hub, p.node, {}};
-    if (tell)
+    if (tell || clash)
       announce(room, name + " has joined the channel.");
   }
 

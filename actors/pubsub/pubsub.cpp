@@ -41,10 +41,10 @@ using count_atom = caf::atom_constant<caf::atom("ps_count")>;
 using relay_atom = caf::atom_constant<caf::atom("ps_relays")>;  ///< a record_batch of publications
 using relayed_atom = caf::atom_constant<caf::atom("ps_relayd")>;  ///< that batch was delivered
 
-/// Publications for another node leave at once when that node has delivered the previous batch;
-/// while it has not, they wait and leave together when it has (so batches grow with the load and
-/// nothing waits longer than one batch's round trip), or once this many bytes wait.
-constexpr size_t max_relay_batch = 64 * 1024;
+// Publications for another node leave at once when that node has acknowledged every batch sent
+// to it; while it has not, they wait and leave together with its next acknowledgement (so batches
+// grow with the load and nothing waits longer than one batch's round trip), or once
+// max_batch_bytes wait. Nodes of versions before this batching do not understand ps_relays.
 
 /// Line-mode clients all subscribe to this channel: a plain line goes to every client.
 const std::string everyone;
@@ -492,7 +492,7 @@ public:
           auto theirs = p.receivers(channel);
           if (theirs > 0) {
             p.relays.add({channel, payload});
-            if (!p.relaying || p.relays.size() >= max_relay_batch)
+            if (p.unacknowledged == 0 || p.relays.size() >= max_batch_bytes)
               send_relays(p);
             n += theirs;
           }
@@ -503,8 +503,15 @@ public:
       // -- from the cluster --
       [this](peer_up_atom, const caf::actor& hub, const std::string& node) { meet(hub, node); },
       [this](peer_down_atom, const caf::actor& hub, const std::string& node) {
-        if (peers_.erase(hub.address()) > 0)
+        auto p = peers_.find(hub.address());
+        if (p == peers_.end())
+          return;
+        if (auto waiting = p->second.relays.count(); waiting > 0)
+          spdlog::warn("pubsub {}: node {} is gone with its subscriptions and {} publication(s) "
+                       "that waited for it", node_, node, waiting);
+        else
           spdlog::warn("pubsub {}: node {} is gone with its subscriptions", node_, node);
+        peers_.erase(p);
       },
       [this](count_atom, const std::string& node, bool pattern, const std::string& name,
              int64_t delta) {
@@ -526,8 +533,9 @@ public:
         auto p = peers_.find(sender().address());
         if (p == peers_.end())
           return;
-        p->second.relaying = false;
-        if (!p->second.relays.empty())
+        if (p->second.unacknowledged > 0)
+          --p->second.unacknowledged;
+        if (p->second.unacknowledged == 0 && !p->second.relays.empty())
           send_relays(p->second);
       },
       [this](query_atom, uint64_t ticket, const std::vector<std::string>& args) {
@@ -563,7 +571,7 @@ private:
     std::unordered_map<std::string, int64_t> channels;
     std::unordered_map<std::string, int64_t> patterns;
     record_batch<2> relays;  ///< publications waiting for this node: channel, payload
-    bool relaying = false;   ///< a batch is on its way to it, not yet delivered
+    size_t unacknowledged = 0;  ///< batches sent to it that it has not yet delivered
 
     int64_t receivers(const std::string& channel) const {
       int64_t n = 0;
@@ -619,7 +627,7 @@ private:
   void meet(const caf::actor& hub, const std::string& node) {
     if (!hub || peers_.count(hub.address()) > 0)
       return;
-    peers_[hub.address()] = peer{hub, node, {}, {}, {}, false};
+    peers_[hub.address()] = peer{hub, node, {}, {}, {}, 0};
     spdlog::info("pubsub {}: topics now shared with node {}", node_, node);
     for (auto& [name, subs] : channels_)
       send(hub, trace::carry(count_atom::value, node_, false, name,
@@ -655,7 +663,7 @@ private:
 
   void send_relays(peer& p) {
     send(p.hub, trace::carry(relay_atom::value, p.relays.take()));
-    p.relaying = true;
+    ++p.unacknowledged;
   }
 
   /// Delivers a batch of another node's publications to this node's subscribers, in order, as

@@ -28,7 +28,8 @@ done
 logdir=$(mktemp -d)
 node_pids=()
 cleanup() {
-  for p in "${node_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  # Every server this script started, whichever round it stopped in.
+  for p in $(jobs -p); do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$logdir"
 }
@@ -51,14 +52,20 @@ start_cluster() {
       [[ $(grep -c 'listening on' "$logdir/node$i.log") -ge 2 ]] && break
       sleep 0.05
     done
+    [[ $(grep -c 'listening on' "$logdir/node$i.log") -ge 2 ]] ||
+      { echo "chat node $i did not start:" >&2; cat "$logdir/node$i.log" >&2; exit 1; }
     [[ -z $seed ]] && seed=$(grep -o 'listening on [^ ]*:[0-9]*' "$logdir/node$i.log" | sed -n 1p | sed 's/.*://')
     chat_ports+=("$(grep -o 'listening on [^ ]*:[0-9]*' "$logdir/node$i.log" | sed -n 2p | sed 's/.*://')")
   done
   for i in $(seq 1 "$nodes"); do
+    local linked=0
     for _ in $(seq 1 200); do
-      [[ $(grep -c 'rooms now shared with node' "$logdir/node$i.log") -ge $((nodes - 1)) ]] && break
+      linked=$(grep -c 'rooms now shared with node' "$logdir/node$i.log" || true)
+      [[ $linked -ge $((nodes - 1)) ]] && break
       sleep 0.05
     done
+    [[ $linked -ge $((nodes - 1)) ]] ||
+      { echo "chat node $i shares rooms with $linked of $((nodes - 1)) nodes after 10 s" >&2; exit 1; }
   done
 }
 

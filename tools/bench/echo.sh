@@ -30,7 +30,7 @@ done
 logdir=$(mktemp -d)
 declare -A rate p50 p99 samples port pid
 cleanup() {
-  for p in "${pid[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in $(jobs -p); do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$logdir"
 }
@@ -48,6 +48,7 @@ for s in "${servers[@]}"; do
     epoll) cmd=("$bin/epoll_echo" 0) ;;
     asio) cmd=("$bin/asio_echo" 0) ;;
     twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
+    *) echo "unknown server '$s' (ply ply-traced before epoll asio twisted)" >&2; exit 2 ;;
   esac
   start_server "$logdir/$s.log" "${cmd[@]}"
   port[$s]=$server_port

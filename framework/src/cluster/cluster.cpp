@@ -311,10 +311,15 @@ private:
       if (mine != local_.end())
         send(mine->second, peer_down_atom::value, theirs, p.endpoint);
     }
-    // A link may drop while its node lives on: dial it again, until it answers. Of two nodes that
-    // are not each other's seed, the one whose name sorts first dials first, so that they do not
-    // dial each other at once.
-    lost_.insert(p.endpoint);
+    // A link may drop while its node lives on: dial it again, until it answers (a node that said
+    // it stops, a member quitting normally, is not). Of two nodes that are not each other's seed,
+    // the one whose name sorts first dials first, so that they do not dial each other at once.
+    if (m.reason == caf::exit_reason::normal || m.reason == caf::exit_reason::user_shutdown) {
+      if (seeds_.count(p.endpoint) == 0)
+        return;
+    } else {
+      lost_.insert(p.endpoint);
+    }
     bool first = seeds_.count(p.endpoint) > 0 || node_ < p.endpoint;
     delayed_send(this, first ? redial_delay : fallback_delay(), dial_atom::value, p.endpoint);
   }
