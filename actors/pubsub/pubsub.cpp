@@ -41,11 +41,6 @@ using count_atom = caf::atom_constant<caf::atom("ps_count")>;
 using relay_atom = caf::atom_constant<caf::atom("ps_relays")>;  ///< a record_batch of publications
 using relayed_atom = caf::atom_constant<caf::atom("ps_relayd")>;  ///< that batch was delivered
 
-// Publications for another node leave at once when that node has acknowledged every batch sent
-// to it; while it has not, they wait and leave together with its next acknowledgement (so batches
-// grow with the load and nothing waits longer than one batch's round trip), or once
-// max_batch_bytes wait. Nodes of versions before this batching do not understand ps_relays.
-
 /// Line-mode clients all subscribe to this channel: a plain line goes to every client.
 const std::string everyone;
 
@@ -491,6 +486,11 @@ public:
         for (auto& [addr, p] : peers_) {
           auto theirs = p.receivers(channel);
           if (theirs > 0) {
+            // A publication for another node leaves at once when that node has acknowledged
+            // every batch sent to it; while it has not, publications wait and leave together
+            // with its next acknowledgement (batches grow with the load, nothing waits longer
+            // than one round trip), or once max_batch_bytes wait. Nodes of versions before this
+            // batching do not understand ps_relays.
             p.relays.add({channel, payload});
             if (p.unacknowledged == 0 || p.relays.size() >= max_batch_bytes)
               send_relays(p);
@@ -658,7 +658,12 @@ private:
   void push(const std::vector<caf::actor>& to, std::string bytes) {
     auto msg = caf::make_message(push_atom::value, std::move(bytes));
     for (auto& a : to)
-      a->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, msg), context());
+      push_to(a, msg);
+  }
+
+  void push_to(const caf::actor& a, caf::message msg) {
+    a->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, std::move(msg)),
+               context());
   }
 
   void send_relays(peer& p) {
@@ -678,9 +683,7 @@ private:
       });
     });
     for (auto& [to, bytes] : outbox_)
-      to->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, push_atom::value,
-                                            std::move(bytes)),
-                  context());
+      push_to(to, caf::make_message(push_atom::value, std::move(bytes)));
     outbox_.clear();
     if (!whole)
       spdlog::warn("pubsub {}: a batch of publications from another node was cut short ({} bytes); "

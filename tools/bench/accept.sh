@@ -30,13 +30,7 @@ servers=(ply epoll asio twisted)
 [[ -n ${PLY_BENCH_BEFORE:-} ]] && servers=(before "${servers[@]}")
 for round in $(seq 1 "$rounds"); do
   for s in "${servers[@]}"; do
-    case $s in
-      ply) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
-      before) cmd=("$PLY_BENCH_BEFORE/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
-      epoll) cmd=("$bin/epoll_echo" 0) ;;
-      asio) cmd=("$bin/asio_echo" 0) ;;
-      twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
-    esac
+    echo_command "$s"
     start_server "$logdir/$s.log" "${cmd[@]}"
     out=$(taskset -c "$client_cpu" "$bin/ply-loadgen" --mode accept --port "$server_port" \
           --connections "$loops" --warmup 1 --duration "$duration")

@@ -40,16 +40,7 @@ servers=(${PLY_BENCH_SERVERS:-ply epoll asio twisted})
 [[ -n ${PLY_BENCH_BEFORE:-} ]] && servers=(before "${servers[@]}")
 [[ " ${servers[*]} " == *" epoll "* ]] || servers+=(epoll)  # the floor every ratio is against
 for s in "${servers[@]}"; do
-  case $s in
-    ply) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
-    ply-traced) cmd=("$bin/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024
-                     --trace "$logdir/echo.trace") ;;
-    before) cmd=("$PLY_BENCH_BEFORE/echo_server" --port tcp:0:interface=127.0.0.1:backlog=1024) ;;
-    epoll) cmd=("$bin/epoll_echo" 0) ;;
-    asio) cmd=("$bin/asio_echo" 0) ;;
-    twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
-    *) echo "unknown server '$s' (ply ply-traced before epoll asio twisted)" >&2; exit 2 ;;
-  esac
+  echo_command "$s"
   start_server "$logdir/$s.log" "${cmd[@]}"
   port[$s]=$server_port
   pid[$s]=$server_pid

@@ -20,6 +20,22 @@ start_server() {
   return 1
 }
 
+# echo_command NAME: sets cmd to the echo server NAME of the echo and accept benchmarks: ply (its
+# echo_server), ply-traced (recording a trace into $logdir), before ($PLY_BENCH_BEFORE's
+# echo_server), epoll, asio or twisted. Unknown names end the script with exit code 2.
+echo_command() {
+  local listen=tcp:0:interface=127.0.0.1:backlog=1024
+  case $1 in
+    ply) cmd=("$bin/echo_server" --port "$listen") ;;
+    ply-traced) cmd=("$bin/echo_server" --port "$listen" --trace "$logdir/echo.trace") ;;
+    before) cmd=("$PLY_BENCH_BEFORE/echo_server" --port "$listen") ;;
+    epoll) cmd=("$bin/epoll_echo" 0) ;;
+    asio) cmd=("$bin/asio_echo" 0) ;;
+    twisted) cmd=(/usr/bin/python3 "$here/baselines/twisted_echo.py" 0) ;;
+    *) echo "unknown server '$1' (ply ply-traced before epoll asio twisted)" >&2; exit 2 ;;
+  esac
+}
+
 stop_server() {
   kill -TERM "$server_pid" 2>/dev/null || true
   for _ in $(seq 1 100); do
