@@ -1,5 +1,6 @@
 #include "chat/chat.hpp"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <map>

@@ -1,5 +1,6 @@
 #include "finger/finger.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 
 #include <spdlog/spdlog.h>

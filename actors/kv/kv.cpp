@@ -1,5 +1,6 @@
 #include "kv/kv.hpp"
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 #include <vector>

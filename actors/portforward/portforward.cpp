@@ -1,5 +1,6 @@
 #include "portforward/portforward.hpp"
 
+#include <CLI/CLI.hpp>
 #include <utility>
 
 #include <spdlog/spdlog.h>

@@ -1,5 +1,6 @@
 #include "pubsub/pubsub.hpp"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <deque>

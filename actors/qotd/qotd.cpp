@@ -1,5 +1,6 @@
 #include "qotd/qotd.hpp"
 
+#include <CLI/CLI.hpp>
 #include <ply/services.hpp>
 
 namespace ply::actors {

@@ -1,5 +1,6 @@
 // The site (a factory that renders) and the HTTP connection (a protocol actor that parses with
 // Boost.Beast, keeps answers in request order and streams files with flow control).
+#include <CLI/CLI.hpp>
 #include <utility>  // before Beast: Boost 1.74's Asio misses it under C++20
 
 #include "web/web.hpp"

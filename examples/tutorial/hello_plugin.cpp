@@ -1,6 +1,7 @@
 // A third-party plyd plugin, built as a shared library: plyd loads it from --plugin-path (or
 // $PLY_PLUGIN_PATH) and then runs it like a built-in one.
 //   plyd --plugin-path build/plugins hello --port tcp:8000 --greeting Howdy
+#include <CLI/CLI.hpp>
 #include <ply/plugin.hpp>
 #include <ply/protocol.hpp>
 #include <ply/services.hpp>

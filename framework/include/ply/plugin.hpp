@@ -7,9 +7,11 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "ply/service.hpp"
+
+namespace CLI {
+class App;
+} // namespace CLI
 
 namespace ply {
 
@@ -17,6 +19,8 @@ namespace ply {
 using service_builder = std::function<service_ptr(const std::string& service_name)>;
 
 /// A plyd plugin (Twisted's IServiceMaker): a name, a one-line description, and its options.
+/// The file that declares the options includes <CLI/CLI.hpp> (kept out of this header: it is
+/// heavy to compile, and only that file needs it).
 struct plugin {
   std::string name;
   std::string description;

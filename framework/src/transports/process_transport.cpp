@@ -21,8 +21,26 @@ namespace ply::detail {
 
 // -- child_stdio ----------------------------------------------------------------------------------
 
-void child_stdio::set_stderr(std::shared_ptr<stream_connection> err) {
+void child_stdio::set_stderr(std::shared_ptr<child_stderr> err) {
   err_ = std::move(err);
+  err_->report_end_to(std::static_pointer_cast<child_stdio>(shared_from_this()));
+}
+
+void child_stdio::stderr_ended() {
+  err_ = nullptr;
+  if (output_ended_)
+    stream_connection::end_of_input();
+}
+
+void child_stdio::end_of_input() {
+  // Standard error may still hold bytes not read yet (the two pipes are read in whatever order
+  // the poller reports them): the loss waits for its end, which the child's exit brings.
+  if (err_) {
+    output_ended_ = true;
+    update_interest();
+    return;
+  }
+  stream_connection::end_of_input();
 }
 
 void child_stdio::process_exited(int wait_status) {
@@ -51,17 +69,16 @@ void child_stdio::on_attach(const caf::actor& protocol) {
 bool child_stdio::half_close() {
   // Closing means closing the child's standard input (once what we wrote is sent), while its
   // output is still read.
-  if (!err_ || input_ended())
+  if (input_ended())
     return false;
   shutdown_output_when_flushed();
   return true;
 }
 
 void child_stdio::on_closed() {
-  if (err_) {
-    err_->lose_connection();  // the child's standard error goes with its output
-    err_ = nullptr;
-  }
+  // Closed before both outputs ended (aborted, or the socket failed): standard error goes too.
+  if (auto err = std::move(err_))
+    err->close_now();
 }
 
 // -- child_stderr ---------------------------------------------------------------------------------
@@ -75,7 +92,15 @@ caf::message child_stderr::lost_message(caf::error) {
 }
 
 void child_stderr::end_of_input() {
+  auto out = out_.lock();  // first: closing may release the last other reference to *this
   close(make_error(errc::connection_done), true);
+  if (out)
+    out->stderr_ended();
+}
+
+void child_stderr::close_now() {
+  out_.reset();
+  close(make_error(errc::connection_done), false);
 }
 
 // -- spawning -------------------------------------------------------------------------------------

@@ -88,6 +88,9 @@ protected:
   /// Shuts our writing side down once the buffer is sent; reading goes on.
   void shutdown_output_when_flushed();
   void close(caf::error reason, bool graceful);
+  /// Watches the socket for what the connection's state wants now (stops reading once the input
+  /// ended, writes while something is queued).
+  void update_interest();
   /// Runs `f` on the owning thread, in order with the other calls (see `on_thread`).
   void run_on_thread(std::function<void()> f);
   io_thread& thread() {
@@ -118,7 +121,6 @@ private:
   /// Moves the TLS session's ciphertext into the write buffer and gets it sent.
   void push_tls();
   void on_writable();
-  void update_interest();
   /// Compares what waits to be sent with the watermarks: pauses the producer above the high-water
   /// mark, resumes it at or below the low one (on the owning thread, after each send).
   void check_watermarks();

@@ -85,6 +85,11 @@ TEST_CASE("a child's stdin, stdout, stderr and exit status reach its process pro
   CHECK(sh->count("out:out\n") == 1);
   CHECK(sh->count("err:err\n") == 1);
   CHECK(sh->count("ended:exit code 3") == 1);
+  // Standard error that comes after standard output ended still arrives before connection_lost.
+  auto late = run(rr, {{"sh", "-c", "echo out; exec 0<&- 1>&-; sleep 0.3; echo late >&2"}});
+  CHECK(late->count("out:out\n") == 1);
+  CHECK(late->count("err:late\n") == 1);
+  CHECK(late->count("ended:exit code 0") == 1);
   auto killed = run(rr, {{"sh", "-c", "kill -9 $$"}});
   CHECK(killed->count("ended:killed by signal 9 (SIGKILL)") == 1);
   // A large output arrives whole.
