@@ -35,3 +35,37 @@ foreach(tool plyd ply-trace)
     install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   endif()
 endforeach()
+
+# Manual pages, made from --help and --version by help2man when it is there (tools/ply package
+# installs it): build/man/plyd.1 and ply-trace.1 (`man ./build/man/plyd.1`), installed gzipped.
+find_program(HELP2MAN help2man)
+if(HELP2MAN AND TARGET plyd AND TARGET ply-trace)
+  set(PLY_MAN_DIR ${PROJECT_BINARY_DIR}/man)
+  set(PLY_MAN_PAGES)
+  foreach(tool plyd ply-trace)
+    if(tool STREQUAL plyd)
+      set(summary "run ply services as a daemon (twistd for ply)")
+    else()
+      set(summary "read the traces ply programs record")
+    endif()
+    add_custom_command(OUTPUT ${PLY_MAN_DIR}/${tool}.1 ${PLY_MAN_DIR}/${tool}.1.gz
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${PLY_MAN_DIR}
+      COMMAND ${HELP2MAN} --no-info --section 1 --name ${summary}
+              --output ${PLY_MAN_DIR}/${tool}.1 $<TARGET_FILE:${tool}>
+      COMMAND gzip -9nkf ${PLY_MAN_DIR}/${tool}.1
+      DEPENDS ${tool}
+      COMMENT "Manual page ${tool}.1"
+      VERBATIM)
+    list(APPEND PLY_MAN_PAGES ${PLY_MAN_DIR}/${tool}.1.gz)
+  endforeach()
+  add_custom_target(ply_man ALL DEPENDS ${PLY_MAN_PAGES})
+  install(FILES ${PLY_MAN_PAGES} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endif()
+
+# Documentation: the licence, the history, the unit files and the examples.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+              ${PROJECT_SOURCE_DIR}/README.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/packaging/systemd DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
+        FILES_MATCHING PATTERN "*.cpp" PATTERN "*.hpp" PATTERN "*.ini" PATTERN "*.md")

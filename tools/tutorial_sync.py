@@ -2,7 +2,7 @@
 """Keeps docs/tutorial.md's code blocks equal to the files they show.
 
 A block is marked by a line `<!-- include: PATH -->` right before it; the block holds PATH's
-whole text. `tools/tutorial_sync.py` rewrites every marked block from its file; with `--check` it
+whole text, but for a first line that is only the file's SPDX licence tag. `tools/tutorial_sync.py` rewrites every marked block from its file; with `--check` it
 changes nothing and exits 1 (naming the blocks) when one differs. The tests run the check.
 """
 import re
@@ -34,6 +34,8 @@ def main() -> int:
             missing.append(path)
             return m.group(0)
         want = src.read_text()
+        if want.startswith("// SPDX-License-Identifier:"):
+            want = want.split("\n", 1)[1]
         if body != want:
             stale.append(path)
         return f"<!-- include: {path} -->\n```{lang}\n{want}```\n"

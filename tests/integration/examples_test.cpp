@@ -15,9 +15,14 @@ namespace {
 
 const std::string local = "tcp:0:interface=127.0.0.1";
 
+/// What `NAME --version` prints first: "NAME (ply) 0.1.0".
+Catch::Matchers::StdString::RegexMatcher version_line(const std::string& name) {
+  return Catch::Matches(name + " \\(ply\\) [0-9]+\\.[0-9]+\\.[0-9]+\n[\\s\\S]*");
+}
+
 } // namespace
 
-TEST_CASE("every example answers --help and exits 0", "[examples]") {
+TEST_CASE("every example answers --help and --version and exits 0", "[examples]") {
   for (auto name : {"echo_server", "echo_client", "double_echo", "set_timeout", "set_interval",
                     "chat_server", "pubsub_server", "web_echo", "length_prefixed",
                     "deferred_callbacks", "deferred_errbacks", "nonblocking_delay", "finger_deferred",
@@ -27,6 +32,19 @@ TEST_CASE("every example answers --help and exits 0", "[examples]") {
     process p{{bin(name), "--help"}};
     CHECK(p.wait() == 0);
     CHECK_THAT(p.output(), Catch::Contains("Usage:"));
+    process v{{bin(name), "--version"}};
+    CHECK(v.wait() == 0);
+    CHECK_THAT(v.output(), version_line(name));
+  }
+}
+
+TEST_CASE("the tools and benchmark programs answer --version", "[examples]") {
+  for (auto name : {"ply-trace", "ply-loadgen", "ply-fanout", "ply-deferred-bench",
+                    "ply-remote-bench", "tutorial_echo", "tutorial_finger"}) {
+    INFO(name);
+    process v{{bin(name), "--version"}};
+    CHECK(v.wait() == 0);
+    CHECK_THAT(v.output(), version_line(name));
   }
 }
 

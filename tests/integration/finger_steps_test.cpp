@@ -16,7 +16,7 @@ const std::string local = "tcp:0:interface=127.0.0.1";
 
 } // namespace
 
-TEST_CASE("every finger step answers --help", "[finger][examples]") {
+TEST_CASE("every finger step answers --help and --version", "[finger][examples]") {
   for (auto name : {"finger01_refuse", "finger02_drop", "finger03_read", "finger04_answer",
                     "finger05_map", "finger07_local", "finger08_setter", "finger09_reload",
                     "finger10_web", "finger11_irc"}) {
@@ -24,6 +24,9 @@ TEST_CASE("every finger step answers --help", "[finger][examples]") {
     process p{{bin(name), "--help"}};
     CHECK(p.wait() == 0);
     CHECK_THAT(p.output(), Catch::Contains("Usage:"));
+    process v{{bin(name), "--version"}};
+    CHECK(v.wait() == 0);
+    CHECK_THAT(v.output(), Catch::StartsWith(std::string{name} + " (ply) "));
   }
 }
 

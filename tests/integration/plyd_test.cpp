@@ -136,7 +136,8 @@ TEST_CASE("plyd --daemon --pidfile detaches, a second start is refused, SIGTERM 
   CHECK(nc(port, "from the daemon\\n") == "from the daemon\n");
   process second{{bin("plyd"), "--pidfile", pidfile, "echo", "--port", local}};
   CHECK(second.wait() == 2);
-  CHECK_THAT(second.log(), Catch::Contains("names a running process"));
+  CHECK_THAT(second.log(),
+             Catch::Contains("is held by a running process (pid " + std::to_string(pid) + ")"));
   ::kill(pid, SIGTERM);
   CHECK(gone(pid));
   CHECK(slurp(pidfile).empty());
@@ -147,6 +148,30 @@ TEST_CASE("plyd --daemon --pidfile detaches, a second start is refused, SIGTERM 
   CHECK(std::stoi(slurp(pidfile)) != pid);
   ::unlink(tmp("daemon.log").c_str());
   ::unlink(ready.c_str());
+}
+
+TEST_CASE("two plyd started at once with one pid file: one serves, the other exits 2", "[plyd]") {
+  auto pidfile = tmp("race.pid");
+  ::unlink(pidfile.c_str());
+  for (int round = 0; round < 8; ++round) {
+    INFO("round " << round);
+    process a{{bin("plyd"), "--pidfile", pidfile, "echo", "--port", local}};
+    process b{{bin("plyd"), "--pidfile", pidfile, "echo", "--port", local}};
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (a.alive() && b.alive() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    REQUIRE(a.alive() != b.alive());
+    auto& winner = a.alive() ? a : b;
+    auto& loser = a.alive() ? b : a;
+    CHECK(loser.wait() == 2);
+    CHECK_THAT(loser.log(), Catch::Contains("is held by a running process"));
+    auto port = winner.port();
+    REQUIRE(port != 0);
+    CHECK(nc(port, "winner\\n") == "winner\n");
+    winner.signal(SIGTERM);
+    CHECK(winner.wait() == 0);
+    CHECK_FALSE(std::filesystem::exists(pidfile));
+  }
 }
 
 TEST_CASE("plyd --daemon reports a startup failure on the terminal with exit code 2", "[plyd]") {

@@ -12,6 +12,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include <ply/actor_deferred.hpp>
+#include <ply/version.hpp>
 
 namespace {
 
@@ -78,6 +79,7 @@ double measure(caf::actor_system& sys, mode m, int rounds) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Request/response ping-pong: plain CAF versus ply deferreds", "ply-deferred-bench"};
+  app.set_version_flag("--version", std::string{"ply-deferred-bench (ply) "} + ply::version());
   int rounds = 200000;
   int repeats = 3;
   app.add_option("--rounds", rounds, "Round trips per measurement")->capture_default_str();

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <ply/version.hpp>
 
 namespace {
 
@@ -199,6 +200,7 @@ int run_subscribe(uint16_t port, size_t conns, const std::string& channel, doubl
 
 int main(int argc, char** argv) {
   CLI::App app{"Load for fan-out servers: chat rooms and Redis-style pub/sub.", "ply-fanout"};
+  app.set_version_flag("--version", std::string{"ply-fanout (ply) "} + PLY_VERSION_STRING);
   std::string mode = "chat";
   std::vector<uint16_t> ports;
   size_t conns = 100;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <ply/version.hpp>
 
 #include <utility>
 #include <boost/asio.hpp>
@@ -255,6 +256,7 @@ int run_idle(const tcp::endpoint& ep, size_t conns, double hold, bool greeting) 
 
 int main(int argc, char** argv) {
   CLI::App app{"Closed-loop load generator for echo servers", "ply-loadgen"};
+  app.set_version_flag("--version", std::string{"ply-loadgen (ply) "} + PLY_VERSION_STRING);
   std::string mode = "echo";
   std::string host = "127.0.0.1";
   uint16_t port = 8000;

@@ -211,6 +211,7 @@ int run_ply(bool is_sink, const std::string& to, const source_options& opts,
 int main(int argc, char** argv) {
   CLI::App app{"Message throughput between two processes: ply's cluster layer against plain CAF",
                "ply-remote-bench"};
+  app.set_version_flag("--version", std::string{"ply-remote-bench (ply) "} + ply::version());
   app.require_subcommand(1);
   std::string stack = "ply";
   std::string to;
@@ -236,7 +237,6 @@ int main(int argc, char** argv) {
   src->add_option("--size", opts.size, "Payload bytes per message")
     ->capture_default_str()
     ->check(CLI::Range(size_t{0}, size_t{1} << 20));
-  app.set_version_flag("--version", std::string{"ply-remote-bench "} + ply::version());
   CLI11_PARSE(app, argc, argv);
   bool is_sink = app.got_subcommand("sink");
   try {

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,33 +95,70 @@ void report_failure(const std::string& message) {
   report("error " + message);
 }
 
-void pidfile::check(const std::string& path) {
+namespace {
+
+/// Opens `path` and takes its lock without waiting: the descriptor, or -1 when another process
+/// holds it (throws when the file cannot be opened). The lock belongs to the file still at `path`:
+/// one that its owner removed while we waited for it is let go and the new one opened.
+int lock_pidfile(const std::string& path) {
+  for (;;) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+      throw std::runtime_error(error_text(("cannot open pid file " + path).c_str()));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      auto err = errno;
+      ::close(fd);
+      if (err == EWOULDBLOCK)
+        return -1;
+      errno = err;
+      throw std::runtime_error(error_text(("cannot lock pid file " + path).c_str()));
+    }
+    struct stat held, named;
+    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino
+        && held.st_dev == named.st_dev)
+      return fd;
+    ::close(fd);
+  }
+}
+
+[[noreturn]] void refuse(const std::string& path) {
   std::ifstream in{path};
   pid_t pid = 0;
-  if (!(in >> pid) || pid <= 0)
-    return;  // no file, or garbage: treated as stale
-  if (::kill(pid, 0) == 0 || errno == EPERM)
-    throw std::runtime_error("pid file " + path + " names a running process (pid "
-                             + std::to_string(pid) + "); is plyd already running?");
+  in >> pid;
+  throw std::runtime_error("pid file " + path + " is held by a running process"
+                           + (pid > 0 ? " (pid " + std::to_string(pid) + ")" : std::string{})
+                           + "; is plyd already running?");
+}
+
+} // namespace
+
+void pidfile::check(const std::string& path) {
+  int fd = lock_pidfile(path);
+  if (fd < 0)
+    refuse(path);
+  ::close(fd);  // (an empty file left behind is stale, and replaced by the next start)
 }
 
 pidfile::pidfile(std::string path) : path_(std::move(path)), owner_(::getpid()) {
-  check(path_);
-  auto tmp = path_ + ".tmp";
-  {
-    std::ofstream out{tmp};
-    out << owner_ << "\n";
-    if (!out)
-      throw std::runtime_error("cannot write pid file " + path_);
+  fd_ = lock_pidfile(path_);
+  if (fd_ < 0)
+    refuse(path_);
+  auto text = std::to_string(owner_) + "\n";
+  if (::ftruncate(fd_, 0) != 0
+      || ::pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    auto why = error_text(("cannot write pid file " + path_).c_str());
+    ::close(fd_);
+    throw std::runtime_error(why);
   }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
-    throw std::runtime_error(error_text(("cannot write pid file " + path_).c_str()));
 }
 
 pidfile::~pidfile() {
-  // Only the process that wrote it removes it (not a forked child).
-  if (!path_.empty() && owner_ == ::getpid())
+  // Only the process that wrote it removes it (not a forked child), and while it holds the lock.
+  if (fd_ < 0)
+    return;
+  if (owner_ == ::getpid())
     ::unlink(path_.c_str());
+  ::close(fd_);
 }
 
 void drop_privileges(const std::string& user, const std::string& group,

@@ -17,10 +17,11 @@ void report_ready();
 /// In the daemon: startup failed with `message` (the waiting parent prints it and exits 2).
 void report_failure(const std::string& message);
 
-/// A pid file: refuses a live owner, replaces a stale file, removed on destruction.
+/// A pid file, locked (flock) while its process runs: a second start is refused however close
+/// the two are, a file left by a process that is gone is taken over; removed on destruction.
 class pidfile {
 public:
-  /// Throws when `path` names a running process.
+  /// Throws when a running process holds `path`.
   static void check(const std::string& path);
 
   pidfile() = default;
@@ -32,6 +33,7 @@ public:
 private:
   std::string path_;
   pid_t owner_ = 0;
+  int fd_ = -1;  ///< holds the lock
 };
 
 /// Drops to `user`/`group` (names or numbers; empty keeps the current one). Throws on failure.

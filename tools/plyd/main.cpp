@@ -19,6 +19,8 @@
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <ply/deferred.hpp>
+#include <ply/log.hpp>
 #include <ply/plugin.hpp>
 #include <ply/reactor.hpp>
 #include <ply/run_options.hpp>
@@ -28,6 +30,7 @@
 #include "config.hpp"
 #include "control.hpp"
 #include "daemon.hpp"
+#include "systemd.hpp"
 
 namespace {
 
@@ -46,6 +49,7 @@ struct options {
   size_t reactor_threads = 1;
   size_t max_connections = 10000;
   size_t max_output = ply::default_output_limit;
+  size_t threadpool_size = 0;
   std::string rundir = ".";
   std::string ready_file;
   std::vector<std::string> plugin_paths;
@@ -128,10 +132,15 @@ void setup_logging(const options& opts) {
   if (opts.syslog)
     sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>("plyd", LOG_PID, LOG_DAEMON,
                                                                    false));
-  if (sinks.empty())
+  bool to_stderr = sinks.empty();
+  if (to_stderr)
     sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   auto logger = std::make_shared<spdlog::logger>("ply", sinks.begin(), sinks.end());
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+  // On the journal (plyd under systemd) a line has its priority and no date of its own.
+  if (to_stderr)
+    logger->set_formatter(ply::log::stderr_formatter());
+  else
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
   logger->set_level(spdlog::level::from_str(opts.log_level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
@@ -231,6 +240,10 @@ int main(int argc, char** argv) {
                  "Bytes that may wait for a client that does not read before it is cut off (0: no "
                  "limit; at most 4 GiB)")
     ->capture_default_str();
+  app.add_option("--threadpool-size", opts.threadpool_size,
+                 "Threads for blocking work (defer_to_thread, call_in_thread); 0: one per CPU")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 1024));
   app.add_option("-d,--rundir", opts.rundir, "Run directory: state files, working directory of a daemon")
     ->capture_default_str();
   app.add_option("--ready-file", opts.ready_file,
@@ -358,9 +371,11 @@ int main(int argc, char** argv) {
   run.reactor.threads = opts.reactor_threads;
   run.reactor.max_connections = opts.max_connections;
   run.reactor.output_limit = opts.max_output;
+  run.threadpool_size = opts.threadpool_size;
   run.reactor.stop_timeout = stop_timeout;
   run.configure.push_back([root](caf::actor_system_config& cfg) { root->configure(cfg); });
   run.caf_config = opts.caf_config;
+  std::unique_ptr<ply::looping_call> watchdog;
   run.setup = [&](ply::reactor& r) {
     // Before anything can say it is ready: a SIGHUP from then on reopens the log.
     r.on_signal(SIGHUP, [opts] {
@@ -390,7 +405,7 @@ int main(int argc, char** argv) {
       die(e.what());
     }
     // Ready once the reactor runs: signals are handled and every service is up.
-    r.call_when_running([&opts, &control, &app_name, &r] {
+    r.call_when_running([&opts, &control, &app_name, &r, &watchdog] {
       try {
         if (!opts.ready_file.empty()) {
           nlohmann::json ready;
@@ -411,11 +426,26 @@ int main(int argc, char** argv) {
       }
       spdlog::info("plyd {} running '{}' (pid {})", version, app_name, ::getpid());
       plyd::report_ready();
+      std::string status;
+      for (auto& service : control->services.items())
+        for (auto& where : service.value())
+          status += (status.empty() ? "serving " : ", ") + service.key() + " on "
+                    + where.get<std::string>();
+      plyd::systemd::ready(status.empty() ? "running" : status);
+      watchdog = plyd::systemd::keep_watchdog(r);
+    });
+    r.add_stop_hook([&watchdog] {
+      plyd::systemd::stopping();
+      watchdog.reset();
+      return ply::succeed();
     });
   };
   // The services hold actors (their factories): they go while the actor system is still there,
   // since an actor's last reference runs its cleanup, which uses the system.
-  run.teardown = [&application] { application.reset(); };
+  run.teardown = [&application, &watchdog] {
+    watchdog.reset();
+    application.reset();
+  };
   int rc = ply::run(std::move(run));
   spdlog::info("plyd stopped");
   spdlog::default_logger()->flush();

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+#include <ply/version.hpp>
 
 #include "html.hpp"
 #include "trace_file.hpp"
@@ -408,6 +409,7 @@ int main(int argc, char** argv) {
   CLI::App app{"ply-trace reads the traces ply programs record (--trace FILE or PLY_TRACE=FILE) "
                "and shows what every actor did.",
                "ply-trace"};
+  app.set_version_flag("--version", std::string{"ply-trace (ply) "} + PLY_VERSION_STRING);
   app.require_subcommand(1);
   std::vector<std::string> files;
   std::vector<uint64_t> actors, conns;

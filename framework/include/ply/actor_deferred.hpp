@@ -38,6 +38,9 @@ caf::actor spawn_thread_relay(caf::actor_system& sys);
 /// Queues blocking `job` on the process's thread pool.
 void submit_blocking(std::function<void()> job);
 
+/// Sets how many threads that pool has (`ply::run` sets it from `run_options::threadpool_size`).
+void set_blocking_threads(size_t n);
+
 /// An actor that never answers: requests to it time out, which is how `actor_clock` sleeps.
 caf::actor spawn_timer_sink(caf::actor_system& sys);
 

@@ -65,6 +65,8 @@ public:
   size_t reactor_threads = 1;
   size_t max_connections = 10000;
   size_t max_output = default_output_limit;
+  /// Threads for blocking work (`--threadpool-size`); 0: one per CPU.
+  size_t threadpool_size = 0;
   /// Where to record a trace (`--trace FILE`, else `PLY_TRACE`); empty for none.
   std::string trace_file;
   /// An INI file of CAF options (`--caf-config FILE`); empty for none.

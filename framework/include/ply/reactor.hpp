@@ -58,6 +58,11 @@ public:
   /// Listens with an already spawned factory actor.
   caf::expected<uint16_t> listen(std::string_view endpoint, caf::actor factory);
 
+  /// Serves on `fd`, a listening TCP or Unix socket this process was given (inherited from its
+  /// parent, say; Twisted's adoptStreamPort); the reactor owns it from now on. Returns its port
+  /// (0 for a Unix socket). A `systemd:` endpoint adopts the socket systemd passed.
+  caf::expected<uint16_t> adopt(int fd, factory_maker make);
+
   /// Binds a UDP port (`udp:PORT[:interface=ADDR]`, `udp:0` for any free port) for a datagram
   /// protocol actor built by `make`; returns the bound port. It closes when the reactor stops.
   caf::expected<uint16_t> listen_udp(std::string_view endpoint, datagram_maker make);

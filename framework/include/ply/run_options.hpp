@@ -23,6 +23,8 @@ struct run_options {
   /// An INI file of CAF options (`[scheduler] max-threads = 2`), read after `configure`; empty
   /// for none.
   std::string caf_config;
+  /// Threads for blocking work (`defer_to_thread`, `call_in_thread`); 0: one per CPU.
+  size_t threadpool_size = 0;
   /// Where to record a trace, and the node name it carries; empty for none.
   std::string trace_file;
   std::string trace_node;

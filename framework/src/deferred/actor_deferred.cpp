@@ -2,6 +2,7 @@
 
 #include "protocols/spawn_function.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -37,11 +38,18 @@ namespace detail {
 
 namespace {
 
-/// The process's pool for blocking work (Twisted's reactor thread pool): a few threads, started on
-/// first use, joined at exit.
+/// The process's pool for blocking work (Twisted's reactor thread pool): `ply::run` sets its size,
+/// its threads start on first use and are joined at exit.
 class blocking_pool {
 public:
-  static constexpr size_t size = 4;
+  /// Grows at once when started; shrinks as idle threads notice.
+  void resize(size_t n) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    size_ = std::max(n, size_t{1});
+    if (!threads_.empty())
+      start_threads();
+    cv_.notify_all();
+  }
 
   /// Makes sure spdlog's registry exists first, so that it is destroyed after this pool at exit:
   /// the pool's threads may still be logging (a job's exception) until they are joined.
@@ -51,9 +59,7 @@ public:
 
   void submit(std::function<void()> job) {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (threads_.empty())
-      for (size_t i = 0; i < size; ++i)
-        threads_.emplace_back([this] { work(); });
+    start_threads();
     jobs_.push_back(std::move(job));
     cv_.notify_one();
   }
@@ -69,14 +75,22 @@ public:
   }
 
 private:
+  /// With the lock held.
+  void start_threads() {
+    for (; live_ < size_; ++live_)
+      threads_.emplace_back([this] { work(); });
+  }
+
   void work() {
     for (;;) {
       std::function<void()> job;
       {
         std::unique_lock<std::mutex> guard{mtx_};
-        cv_.wait(guard, [this] { return stopping_ || !jobs_.empty(); });
-        if (jobs_.empty())
+        cv_.wait(guard, [this] { return stopping_ || !jobs_.empty() || live_ > size_; });
+        if (live_ > size_ || jobs_.empty()) {
+          --live_;  // one too many, or stopping with nothing left to do
           return;
+        }
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
@@ -87,7 +101,9 @@ private:
   std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> threads_;  ///< every thread started, joined at exit
+  size_t live_ = 0;                   ///< threads still taking jobs
+  size_t size_ = 4;                   ///< outside `ply::run`
   bool stopping_ = false;
 };
 
@@ -100,6 +116,10 @@ blocking_pool& pool() {
 
 void submit_blocking(std::function<void()> job) {
   pool().submit(std::move(job));
+}
+
+void set_blocking_threads(size_t n) {
+  pool().resize(n);
 }
 
 caf::actor spawn_thread_relay(caf::actor_system& sys) {

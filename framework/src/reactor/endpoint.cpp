@@ -71,6 +71,9 @@ std::string check_keys(const endpoint& ep, bool client) {
       known = client ? std::vector<std::string>{"host", "port", "timeout", "ca", "verify"}
                      : std::vector<std::string>{"port", "interface", "backlog", "cert", "key"};
       break;
+    case endpoint::kind::systemd:
+      known = {"domain", "index"};
+      break;
   }
   for (auto& [key, value] : ep.options) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
@@ -79,7 +82,7 @@ std::string check_keys(const endpoint& ep, bool client) {
         list += (list.empty() ? "" : ", ") + k;
       return "unknown option '" + key + "' (expected " + list + ")";
     }
-    if ((key == "backlog" || key == "timeout") && !is_count(value))
+    if ((key == "backlog" || key == "timeout" || key == "index") && !is_count(value))
       return key + " '" + value + "' is not a whole number";
   }
   return {};
@@ -109,8 +112,12 @@ caf::expected<endpoint> parse(std::string_view text, bool client) {
     ep.type = endpoint::kind::ssl;
   else if (kind == "udp")
     ep.type = endpoint::kind::udp;
+  else if (kind == "systemd" && !client)
+    ep.type = endpoint::kind::systemd;
+  else if (kind == "systemd")
+    return bad(text, "systemd passes sockets to servers; a client cannot use one");
   else
-    return bad(text, "unknown type '" + kind + "' (expected tcp, udp, unix or ssl)");
+    return bad(text, "unknown type '" + kind + "' (expected tcp, udp, unix, ssl or systemd)");
   std::vector<std::string> positional;
   for (size_t i = 1; i < fields.size(); ++i) {
     auto& f = fields[i];
@@ -134,6 +141,18 @@ caf::expected<endpoint> parse(std::string_view text, bool client) {
     }
     return false;
   };
+  if (ep.type == endpoint::kind::systemd) {
+    if (!positional.empty())
+      return bad(text, "expected systemd:domain=INET:index=0");
+    std::string index = "0";
+    ep.domain = "INET";
+    take("domain", ep.domain);
+    take("index", index);
+    if (ep.domain != "INET" && ep.domain != "INET6" && ep.domain != "UNIX")
+      return bad(text, "domain '" + ep.domain + "' is not INET, INET6 or UNIX");
+    std::from_chars(index.data(), index.data() + index.size(), ep.index);
+    return ep;
+  }
   if (ep.type == endpoint::kind::unix_socket) {
     if (!positional.empty())
       ep.path = positional.front();
@@ -180,8 +199,11 @@ std::string endpoint::to_string() const {
     case kind::unix_socket: out = "unix"; break;
     case kind::ssl: out = "ssl"; break;
     case kind::udp: out = "udp"; break;
+    case kind::systemd: out = "systemd"; break;
   }
-  if (type == kind::unix_socket) {
+  if (type == kind::systemd) {
+    out += ":domain=" + domain + ":index=" + std::to_string(index);
+  } else if (type == kind::unix_socket) {
     out += ":" + path;
   } else {
     if (!host.empty())

@@ -1,8 +1,13 @@
 #include "reactor/listening.hpp"
 
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <future>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -26,7 +31,8 @@ bool listeners::listener::close() {
   }
   if (unix_acceptor && unix_acceptor->is_open()) {
     unix_acceptor->close(ec);
-    ::unlink(path.c_str());
+    if (owns_path)
+      ::unlink(path.c_str());
     return true;
   }
   return false;
@@ -46,6 +52,8 @@ caf::expected<uint16_t> listeners::listen(std::string_view text, const caf::acto
     backlog = std::atoi(i->second.c_str());
   if (ep->type == endpoint::kind::unix_socket)
     return listen_unix(*ep, backlog, factory, make);
+  if (ep->type == endpoint::kind::systemd)
+    return listen_systemd(*ep, text, factory, make);
   if (ep->type == endpoint::kind::udp)
     return make_error(errc::bad_endpoint, "endpoint '" + std::string{text}
                                             + "': UDP is not a stream: use listen_udp");
@@ -123,6 +131,77 @@ caf::expected<uint16_t> listeners::listen_unix(const endpoint& ep, int backlog,
   l.path = ep.path;
   add(std::move(l), f, ep.path);
   return uint16_t{0};
+}
+
+caf::expected<uint16_t> listeners::listen_systemd(const endpoint& ep, std::string_view text,
+                                                  const caf::actor* factory,
+                                                  const factory_maker* make) {
+  // sd_listen_fds(3): the sockets are descriptors 3, 4, ... when LISTEN_PID names this process.
+  auto what = "endpoint '" + std::string{text} + "': ";
+  auto* pid = std::getenv("LISTEN_PID");
+  auto* fds = std::getenv("LISTEN_FDS");
+  if (!pid || !fds || std::atol(pid) != static_cast<long>(::getpid()))
+    return make_error(errc::listen_failed, what + "systemd passed no sockets to this process "
+                                                  "(LISTEN_FDS and LISTEN_PID are not set for it)");
+  auto count = std::atoi(fds);
+  if (ep.index >= count)
+    return make_error(errc::listen_failed, what + "systemd passed " + std::to_string(count)
+                                             + " socket(s); there is no index "
+                                             + std::to_string(ep.index));
+  int fd = 3 + ep.index;
+  sockaddr_storage sa{};
+  socklen_t len = sizeof(sa);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
+    return make_error(errc::listen_failed, what + "descriptor " + std::to_string(fd) + ": "
+                                             + std::strerror(errno));
+  int want = ep.domain == "UNIX" ? AF_UNIX : ep.domain == "INET6" ? AF_INET6 : AF_INET;
+  if (sa.ss_family != want)
+    return make_error(errc::listen_failed, what + "socket " + std::to_string(ep.index)
+                                             + " is not in domain " + ep.domain);
+  return adopt(fd, "from systemd", factory, make);
+}
+
+caf::expected<uint16_t> listeners::adopt(int fd, std::string_view how, const caf::actor* factory,
+                                         const factory_maker* make) {
+  auto what = "cannot serve on descriptor " + std::to_string(fd) + ": ";
+  sockaddr_storage sa{};
+  socklen_t len = sizeof(sa);
+  int type = 0, listening = 0;
+  socklen_t optlen = sizeof(int);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0
+      || ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) != 0
+      || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0)
+    return make_error(errc::listen_failed, what + std::strerror(errno));
+  if (type != SOCK_STREAM || !listening)
+    return make_error(errc::listen_failed, what + "not a listening stream socket");
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not passed on to the programs we start
+  boost::system::error_code ec;
+  listener l;
+  l.owns_path = false;
+  std::string where;
+  uint16_t port = 0;
+  if (sa.ss_family == AF_INET || sa.ss_family == AF_INET6) {
+    auto acc = std::make_unique<tcp::acceptor>(core_.main_thread().ioc);
+    if (acc->assign(sa.ss_family == AF_INET ? tcp::v4() : tcp::v6(), fd, ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    auto local = acc->local_endpoint(ec);
+    port = local.port();
+    where = address{local.address().to_string(), port}.to_string();
+    l.tcp_acceptor = std::move(acc);
+  } else if (sa.ss_family == AF_UNIX) {
+    auto acc = std::make_unique<unix_stream::acceptor>(core_.main_thread().ioc);
+    if (acc->assign(unix_stream{}, fd, ec); ec)
+      return make_error(errc::listen_failed, what + ec.message());
+    where = acc->local_endpoint(ec).path();
+    l.path = where;
+    l.unix_acceptor = std::move(acc);
+  } else {
+    return make_error(errc::listen_failed, what + "neither TCP nor a Unix socket");
+  }
+  auto f = core_.factory_for(factory, make);
+  spdlog::info("listening on {} ({})", where, how);
+  add(std::move(l), f, where);
+  return port;
 }
 
 /// Starts accepting on `l` (on thread 0, unless a stop began meanwhile).

@@ -30,6 +30,11 @@ public:
   caf::expected<uint16_t> listen(std::string_view endpoint, const caf::actor* factory,
                                  const factory_maker* make);
 
+  /// Serves on `fd`, a listening stream socket this process was given (TCP or Unix, told by the
+  /// socket itself); `how` says where it came from, for the log. Returns the port (0: Unix).
+  caf::expected<uint16_t> adopt(int fd, std::string_view how, const caf::actor* factory,
+                                const factory_maker* make);
+
   /// Closes the TCP listener on `port`; whether there was one. Any thread.
   bool close_port(uint16_t port);
 
@@ -55,7 +60,8 @@ private:
     std::unique_ptr<tcp::acceptor> tcp_acceptor;
     std::unique_ptr<unix_stream::acceptor> unix_acceptor;
     std::string path;
-    tls_context_ptr tls;  ///< for ssl: endpoints
+    bool owns_path = true;  ///< false for an adopted socket: its file is not ours to remove
+    tls_context_ptr tls;    ///< for ssl: endpoints
 
     uint16_t port() const;
     bool close();
@@ -63,6 +69,9 @@ private:
 
   caf::expected<uint16_t> listen_unix(const endpoint& ep, int backlog,
                                       const caf::actor* factory, const factory_maker* make);
+  /// The descriptor systemd passed for `ep` (LISTEN_PID, LISTEN_FDS), checked against its domain.
+  caf::expected<uint16_t> listen_systemd(const endpoint& ep, std::string_view text,
+                                         const caf::actor* factory, const factory_maker* make);
   void add(listener l, caf::actor f, std::string where);
   template <class Acceptor>
   void accept(Acceptor& acc, caf::actor factory, std::string where, tls_context_ptr tls);

@@ -70,6 +70,10 @@ caf::expected<uint16_t> reactor::listen(std::string_view endpoint, caf::actor fa
   return impl_->check(impl_->listening.listen(endpoint, &factory, nullptr));
 }
 
+caf::expected<uint16_t> reactor::adopt(int fd, factory_maker make) {
+  return impl_->check(impl_->listening.adopt(fd, "adopted", nullptr, &make));
+}
+
 caf::expected<uint16_t> reactor::listen_udp(std::string_view endpoint, datagram_maker make) {
   return impl_->check(impl_->udp.bind(*impl_, endpoint, make));
 }

@@ -20,6 +20,10 @@ command_line::command_line(std::string name, std::string description)
                   "Bytes that may wait for a client that does not read before it is cut off (0: "
                   "no limit; at most 4 GiB)")
     ->capture_default_str();
+  app_->add_option("--threadpool-size", threadpool_size,
+                  "Threads for blocking work (defer_to_thread, call_in_thread); 0: one per CPU")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 1024));
   app_->add_option("--trace", trace_file,
                   "Record what every actor did to FILE (JSON lines; ply-trace reads it); also "
                   "PLY_TRACE=FILE");

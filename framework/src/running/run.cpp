@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include <caf/atom.hpp>
 #include <caf/message.hpp>
 
+#include "ply/actor_deferred.hpp"
 #include "ply/command_line.hpp"
 
 #include <CLI/CLI.hpp>
@@ -22,6 +24,7 @@
 #include "ply/run_options.hpp"
 #include "ply/service.hpp"
 #include "ply/trace.hpp"
+#include "ply/version.hpp"
 
 namespace ply {
 
@@ -39,6 +42,13 @@ size_t cpus_available() {
 /// Parses the command line and sets up logging; false (with the exit code in `code`) when the
 /// program should stop here: `--help`, or bad usage.
 bool parse(int argc, char** argv, command_line& cli, int& code) {
+  // `--version` names the program as it was started, unless the program has its own.
+  if (!cli.app().get_option_no_throw("--version")) {
+    std::string prog = argc > 0 ? argv[0] : cli.app().get_name();
+    cli.app().set_version_flag("--version", prog.substr(prog.find_last_of('/') + 1) + " (ply) "
+                                              + version(),
+                               "Print the version and exit");
+  }
   try {
     cli.app().parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,6 +75,7 @@ run_options options_of(command_line& cli) {
   opts.reactor.threads = cli.reactor_threads;
   opts.reactor.max_connections = cli.max_connections;
   opts.reactor.output_limit = cli.max_output;
+  opts.threadpool_size = cli.threadpool_size;
   opts.configure = cli.caf_hooks;
   opts.caf_config = cli.caf_config;
   opts.trace_file = trace::path_from(cli.trace_file);
@@ -126,6 +137,19 @@ int run_application(int argc, char** argv, command_line& cli, services_function 
 }
 
 int run(run_options opts) {
+  // One reactor per process: its signal handling and the trace are the process's.
+  static std::atomic<bool> running{false};
+  if (running.exchange(true)) {
+    std::cerr << "ply::run is already running in this process (one reactor per process; "
+                 "--reactor-threads gives it more threads)\n";
+    return 2;
+  }
+  struct running_guard {
+    ~running_guard() {
+      running = false;
+    }
+  } done;
+  detail::set_blocking_threads(opts.threadpool_size ? opts.threadpool_size : cpus_available());
   if (!opts.trace_file.empty()) {
     std::string why;
     if (!trace::start(opts.trace_file, opts.trace_node, &why)) {

@@ -94,3 +94,21 @@ TEST_CASE("an endpoint option that is unknown, given twice or not a number is re
   CHECK(parse_server_endpoint("unix:/tmp/s:mode=600:backlog=5"));
   CHECK(parse_server_endpoint("udp:53:interface=127.0.0.1"));
 }
+
+TEST_CASE("systemd endpoints name a passed socket by domain and index", "[endpoint]") {
+  auto a = parse_server_endpoint("systemd:domain=INET:index=0");
+  REQUIRE(a);
+  CHECK(a->type == endpoint::kind::systemd);
+  CHECK(a->domain == "INET");
+  CHECK(a->index == 0);
+  CHECK(a->to_string() == "systemd:domain=INET:index=0");
+  auto b = parse_server_endpoint("systemd:domain=UNIX:index=2");
+  REQUIRE(b);
+  CHECK(b->domain == "UNIX");
+  CHECK(b->index == 2);
+  check_bad(parse_server_endpoint("systemd:domain=IPX:index=0"), "domain 'IPX' is not INET");
+  check_bad(parse_server_endpoint("systemd:domain=INET:index=-1"), "index '-1' is not a whole");
+  check_bad(parse_server_endpoint("systemd:domain=INET:port=80"), "unknown option 'port'");
+  check_bad(parse_server_endpoint("systemd:3"), "expected systemd:domain=INET:index=0");
+  check_bad(parse_client_endpoint("systemd:domain=INET:index=0"), "a client cannot use one");
+}

@@ -4,8 +4,12 @@
 
 #include <atomic>
 #include <fstream>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 #include <future>
 #include <thread>
 
@@ -133,4 +137,46 @@ TEST_CASE("listening: stop_listening closes a TCP port, connections already open
   CHECK_THROWS(socket_client{port});
   open_before.send("still");
   CHECK(open_before.read_exactly(5) == "still");
+}
+
+TEST_CASE("listening: adopt serves on a listening socket the process was given", "[reactor]") {
+  running_reactor rr;
+  // A TCP listener opened outside the reactor, as a parent or systemd would pass it.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  REQUIRE(::listen(fd, 16) == 0);
+  auto port = rr.r.adopt(fd, factory::for_protocol<echo>(std::make_shared<recorder>()));
+  REQUIRE(port);
+  CHECK(*port != 0);
+  rr.start();
+  socket_client c{*port};
+  c.send("adopted");
+  CHECK(c.read_exactly(7) == "adopted");
+  CHECK(rr.stop() == 0);
+}
+
+TEST_CASE("listening: adopting a socket that does not listen is a clear error", "[reactor]") {
+  running_reactor rr;
+  int idle = ::socket(AF_INET, SOCK_STREAM, 0);
+  auto refused = rr.r.adopt(idle, factory::for_protocol<echo>(std::make_shared<recorder>()));
+  REQUIRE_FALSE(refused);
+  CHECK(is(refused.error(), errc::listen_failed));
+  CHECK_THAT(describe(refused.error()), Catch::Contains("not a listening stream socket"));
+  ::close(idle);
+}
+
+TEST_CASE("listening: a systemd endpoint without sockets from systemd is a clear error",
+          "[reactor]") {
+  running_reactor rr;
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  auto none = rr.r.listen("systemd:domain=INET:index=0",
+                          factory::for_protocol<echo>(std::make_shared<recorder>()));
+  REQUIRE_FALSE(none);
+  CHECK(is(none.error(), errc::listen_failed));
+  CHECK_THAT(describe(none.error()), Catch::Contains("systemd passed no sockets to this process"));
 }
