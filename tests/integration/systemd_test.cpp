@@ -133,3 +133,24 @@ TEST_CASE("plyd tells NOTIFY_SOCKET it is ready once it listens, and that it sto
   CHECK_FALSE(notify.wait_for("STOPPING=1").empty());
   CHECK(p.wait() == 0);
 }
+
+TEST_CASE("plyd logs to the journal with priorities and without dates of its own", "[systemd]") {
+  // systemd sets JOURNAL_STREAM to the device and inode of the stream it gave the service.
+  temp_dir dir;
+  auto log = dir / "journal";
+  process p{{"/bin/sh", "-c",
+             "exec 2>" + log + "; JOURNAL_STREAM=$(stat -c %d:%i " + log + ") exec " + bin("plyd")
+               + " echo --port tcp:0:interface=127.0.0.1"}};
+  std::string text;
+  for (int i = 0; i < 500 && text.find("running 'echo'") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+    text = shell("cat " + log);
+  }
+  CHECK_THAT(text, Catch::StartsWith("<6>listening on 127.0.0.1:"));
+  CHECK_THAT(text, Catch::Contains("\n<6>plyd "));
+  CHECK_THAT(text, !Catch::Matches("[\\s\\S]*\\d{4}-\\d\\d-\\d\\d [\\s\\S]*"));
+  // Without JOURNAL_STREAM (or one naming another stream) the lines are dated as usual.
+  process plain{{bin("plyd"), "echo", "--port", "tcp:0:interface=127.0.0.1"}};
+  REQUIRE(plain.port() != 0);
+  CHECK_THAT(plain.log(), Catch::Matches("\\d{4}-\\d\\d-\\d\\d [\\s\\S]*"));
+}
