@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "builtin_plugins.hpp"
 
 #include "chargen/chargen.hpp"

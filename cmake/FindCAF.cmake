@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Finds CAF 0.17 as Debian packages it (libcaf-dev ships no CMake config).
 # Defines the imported targets CAF::core, CAF::io and CAF::openssl.
 find_path(CAF_INCLUDE_DIR caf/all.hpp)

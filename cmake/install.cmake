@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installs what a ply user needs (include(GNUInstallDirs) first): the framework library and its
 # public headers, the CMake package (find_package(ply) -> ply::framework), ply.pc for pkg-config,
 # and, when built, plyd and ply-trace.

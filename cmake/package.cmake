@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The Debian package (tools/ply package): the framework's headers and library, the CMake package
 # and ply.pc, plyd and ply-trace with their man pages, systemd unit files and the examples as
 # documentation. CPack builds it from the install rules (cmake/install.cmake).

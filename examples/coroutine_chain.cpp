@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The deferred_callbacks example written with co_await (Twisted's inlineCallbacks): the same
 // names, sorted and printed, and the same refusal caught with try/catch.
 //   build/bin/coroutine_chain [--scale 0.1]

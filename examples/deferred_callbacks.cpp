@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Deferred callbacks: get_names() answers later; its result flows through sorted() and print(),
 // and a failing request (the pod bay doors) flows to an errback.
 //   build/bin/deferred_callbacks [--scale 0.1]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Typed errbacks: the first handles only timeouts, the next anything else and prints the failure's
 // traceback (the chain steps it passed through).
 //   build/bin/deferred_errbacks [--scale 0.1]

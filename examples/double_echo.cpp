@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Two servers in one reactor thread: both echo, one prefixing every chunk it received with
 // "Hello, ", the other with "Bonjour, ".
 //   build/bin/double_echo --port tcp:8000 --port2 tcp:8001

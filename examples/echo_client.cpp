@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The echo client: connects, sends "Hello, world!", prints the reply and stops the reactor.
 // Prints "Connection failed." and exits 1 when nothing listens.
 //   build/bin/echo_client --port tcp:host=127.0.0.1:port=8000

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The echo server: every byte a client sends comes back to it.
 //   build/bin/echo_server --port tcp:8000     then: nc localhost 8000
 #include <ply/ply.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The seeds' Fibonacci server, with persistence: every line a client sends gets the next
 // Fibonacci number, distinct ones from 2 up (2, 3, 5, 8, ...), and the sequence continues where it
 // left off after a restart (the state is saved as JSON in --rundir on a graceful stop and restored

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The finger tutorial's deferred step: get_user answers with a deferred (as a database would), to
 // which the protocol adds an errback and a callback. Unknown users get "No such user".
 //   build/bin/finger_deferred --port tcp:8079 --user alice="Happy and well"

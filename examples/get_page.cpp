@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Twisted's getPage from the command line: fetches a URL (http or https, redirects followed) and
 // prints the body; a failure prints why and exits 1.
 //   build/bin/get_page http://localhost:8080/ply/hello

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Messages framed by a 4-byte big-endian length. As a server it answers every message with
 // "echo: MESSAGE"; as a client (--connect) it sends each --message, prints the replies and stops.
 //   build/bin/length_prefixed --port tcp:8000

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A delay that does not block: "Hello" comes first, then the delayed lines in time order, while
 // the reactor stays free (a tick shows it). Time is scaled: --scale 0.01 makes 10 s 100 ms.
 //   build/bin/nonblocking_delay [--scale 0.01]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The seed's publish/subscribe server: every line a client sends goes to every client, prefixed,
 // as in the original, with the server's own address (with --sender: the sender's).
 //   build/bin/pubsub_server --port tcp:8000     then: nc localhost 8000 (several times)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The lecture's looping call: "hello world" every interval, for ever (as the original) or, with
 // --count, until it has said it that often and stops the loop and the reactor.
 //   build/bin/set_interval --interval 1.0

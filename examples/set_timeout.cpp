@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The lecture's call_later: the current time printed after 1, 2, 3 and 4 time units (one more call
 // is scheduled and cancelled), then the reactor stops itself after 5.
 //   build/bin/set_timeout --scale 1.0

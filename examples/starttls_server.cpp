@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // STARTTLS: a small SMTP-style line server that starts in the clear and switches the running
 // connection to TLS when the client asks (transport().start_tls), as mail servers do.
 //   build/bin/starttls_server --port tcp:8025 --cert cert.pem --key key.pem

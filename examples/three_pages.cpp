@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The intro talk's three requests: three pages fetched at once, combined in one callback when all
 // are in; a page that fails is handled by its own errback and counts as empty.
 //   build/bin/three_pages --url http://localhost:8080/a --url ... --url ...

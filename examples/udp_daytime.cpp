@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UDP daytime (RFC 867): any datagram is answered with the date and time.
 //   build/bin/udp_daytime --port udp:8013     then: echo | nc -u -w1 127.0.0.1 8013
 #include <ctime>

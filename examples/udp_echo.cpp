@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UDP echo (Twisted's "Echo" DatagramProtocol): every datagram goes back to its sender.
 //   build/bin/udp_echo --port udp:8007     then: echo hello | nc -u -w1 127.0.0.1 8007
 #include <ply/datagram.hpp>

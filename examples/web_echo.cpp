@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The seed's web echo: reads an HTTP request line by line and answers "You said:" with its lines.
 //   build/bin/web_echo --port tcp:8000     then: curl localhost:8000/hello
 #include <vector>

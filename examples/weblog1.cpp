@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The weblog article's first server: it follows a web server's access log (Common Log Format, as
 // `plyd web --access-log FILE` writes it); a client gets <hits>, then, each time it sends
 // anything, the hits logged since it last asked, or <none/>.

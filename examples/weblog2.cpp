@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The weblog article's second server: the factory reads the access log every second and keeps the
 // newest 100 hits; each client gets <hits>, then what is new, pushed every 5 seconds.
 //   build/bin/weblog2 --log access.log --port tcp:8090      then: nc localhost 8090

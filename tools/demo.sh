@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The main demo (started by `tools/ply demo`): a three-node chat cluster and a two-node Redis-style
 # pub/sub cluster, all plyd processes on loopback, until Ctrl-C.
 # Options: --chat-port P (first chat node; the others take P+1, P+2; default 8000),
@@ -18,7 +19,7 @@ while [[ $# -gt 0 ]]; do
     --redis-port) redis=$2; shift 2 ;;
     --cluster-port) cluster=$2; shift 2 ;;
     --logdir) logdir=$2; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Keeps docs/tutorial.md's code blocks equal to the files they show.
 
 A block is marked by a line `<!-- include: PATH -->` right before it; the block holds PATH's
@@ -34,7 +35,7 @@ def main() -> int:
             missing.append(path)
             return m.group(0)
         want = src.read_text()
-        if want.startswith("// SPDX-License-Identifier:"):
+        if want.startswith(("// SPDX-License-Identifier:", "# SPDX-License-Identifier:")):
             want = want.split("\n", 1)[1]
         if body != want:
             stale.append(path)

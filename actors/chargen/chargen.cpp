@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "chargen/chargen.hpp"
 
 #include "tcp_plugin.hpp"

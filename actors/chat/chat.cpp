@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "chat/chat.hpp"
 
 #include <CLI/CLI.hpp>

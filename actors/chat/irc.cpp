@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The chat's IRC face: a subset of IRC (NICK, USER, JOIN, PART, PRIVMSG, NOTICE, NAMES, WHO, MODE,
 // PING, PONG, QUIT, numeric replies) over the same hub as the line protocol. The hub speaks in
 // text lines ("<alice> hi"); this connection turns them into IRC messages and back.

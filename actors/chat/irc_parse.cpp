@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IRC message parsing: pure code (fuzzed in tests/fuzz).
 #include "chat/irc.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Chat names: pure code (fuzzed in tests/fuzz).
 #include "chat/chat.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "daytime/daytime.hpp"
 
 #include <ctime>

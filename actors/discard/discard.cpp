@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "discard/discard.hpp"
 
 #include "tcp_plugin.hpp"

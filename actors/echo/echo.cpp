@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "echo/echo.hpp"
 
 #include "tcp_plugin.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "finger/finger.hpp"
 
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Finger queries (RFC 1288): pure code (fuzzed in tests/fuzz).
 #include "finger/finger.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "kv/kv.hpp"
 
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "kv/store.hpp"
 
 #include <unistd.h>

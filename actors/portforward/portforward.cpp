@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "portforward/portforward.hpp"
 
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "pubsub/pubsub.hpp"
 
 #include <CLI/CLI.hpp>

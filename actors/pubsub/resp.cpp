@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "pubsub/resp.hpp"
 
 #include <charconv>

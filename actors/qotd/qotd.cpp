@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "qotd/qotd.hpp"
 
 #include <CLI/CLI.hpp>

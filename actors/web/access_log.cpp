@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "web/access_log.hpp"
 
 #include <fcntl.h>

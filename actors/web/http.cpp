@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HTTP helpers of the web actor: requests, responses, decoding and dates. Pure code (fuzzed in
 // tests/fuzz).
 #include "web/web.hpp"

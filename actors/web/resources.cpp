@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Resources, static files and the small HTTP helpers: pure code apart from the file system.
 #include "web/web.hpp"
 

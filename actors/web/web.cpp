@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The site (a factory that renders) and the HTTP connection (a protocol actor that parses with
 // Boost.Beast, keeps answers in request order and streams files with flow control).
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "weblog/clf.hpp"
 
 namespace ply::actors::weblog {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "weblog/log_tail.hpp"
 
 #include <fcntl.h>

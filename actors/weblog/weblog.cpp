@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "weblog/weblog.hpp"
 
 #include <deque>

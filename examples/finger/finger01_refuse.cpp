@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 1: a reactor that runs and listens to nothing, so every
 // connection to the finger port is refused.
 //   build/bin/finger01_refuse      (then: finger user@127.0.0.1 says "Connection refused")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 2: accepts connections and drops them at once.
 //   build/bin/finger02_drop --port tcp:8079
 #include <ply/ply.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 3: reads the user name, then drops the connection.
 //   build/bin/finger03_read --port tcp:8079
 #include <ply/ply.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 4: answers every query with "No such user".
 //   build/bin/finger04_answer --port tcp:8079     then: printf 'moshez\r\n' | nc -q1 localhost 8079
 #include <ply/ply.hpp>

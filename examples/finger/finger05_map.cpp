@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 5: answers from a map of users. The map is filled from the command
 // line before the reactor starts and only read afterwards, so every connection may share it.
 //   build/bin/finger05_map --port tcp:8079 --user moshez="Happy and well"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 7: answers about local users by running the system's own
 // `finger USER` (get_process_output: a deferred that fires with the program's output).
 //   build/bin/finger07_local --port tcp:8079      then: printf 'root\r\n' | nc -q1 localhost 8079

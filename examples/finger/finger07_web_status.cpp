@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, reading statuses from the web: the factory answers a user's query with
 // the page PREFIX + USER (Twisted's getPage), "No such user" when there is none.
 //   build/bin/finger07_web_status --port tcp:8079 --prefix http://localhost:8080/status/

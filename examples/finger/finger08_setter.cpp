@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 8: a second port where anyone on this host sets a status with a
 // line "USER STATUS"; both listeners share one factory actor, so the finger port sees the change.
 //   build/bin/finger08_setter --port tcp:8079 --setter tcp:8080:interface=127.0.0.1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 9: services. A stream_server for finger and a timer_service that
 // re-reads the users file (NAME: STATUS lines) every 30 seconds, started and stopped together.
 //   build/bin/finger09_reload --port tcp:8079 --users /etc/ply-finger-users

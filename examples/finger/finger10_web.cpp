@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 10: the same users on the web. A web site next to the finger
 // port: /USER shows that user's status (an unknown user is a 404), /users lists everyone; both ask
 // the finger factory (an actor).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step 11: an IRC bot. It joins a channel on an IRC server (plyd chat
 // --irc is one) and answers "!finger USER" there from the users file, next to the finger port.
 //   build/bin/finger11_irc --irc tcp:127.0.0.1:6667 --channel '#lobby' --users FILE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The seed's chat room: each connection asks for a name, then relays its lines through the room
 // (the factory), which holds the users and writes to their connections.
 //   build/bin/chat_server --port tcp:8000     then, in two terminals: nc localhost 8000

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A clustered program of one's own, run by ply::run_application (no plyd): each node serves
 // lines; "shout TEXT" reaches everyone connected to any node, and "nodes" lists the nodes it
 // shouts to.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tutorial's first program: an echo server (docs/tutorial.md, step 1).
 //   build/bin/tutorial_echo --port tcp:8000     then: echo hello | nc -N localhost 8000
 #include <ply/ply.hpp>

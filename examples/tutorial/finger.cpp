@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tutorial's third program: a finger server whose users live in the factory, an actor
 // (docs/tutorial.md, step 3). "NAME" asks for a status, "NAME = STATUS" sets one; each line asks
 // the factory and awaits the answer in a coroutine, with the connection's input held meanwhile.

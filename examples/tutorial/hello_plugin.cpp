@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A third-party plyd plugin, built as a shared library: plyd loads it from --plugin-path (or
 // $PLY_PLUGIN_PATH) and then runs it like a built-in one.
 //   plyd --plugin-path build/plugins hello --port tcp:8000 --greeting Howdy

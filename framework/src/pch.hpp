@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Precompiled for the framework's own sources: the heavy headers every file needs.

@@ -1,1 +1,2 @@
+// SPDX-License-Identifier: MIT
 // Anchor for the shared precompiled header target.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The chat and pub/sub hubs keep their promises when their connections' transports misbehave:
 // short reads, writes held by EAGAIN storms, and resets. Every connected member gets every line
 // once, in order, and a reset member leaves exactly once.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The record batches hubs send between nodes: pure code.
 #include <catch2/catch.hpp>
 

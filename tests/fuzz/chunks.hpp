@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Fuzz input helpers: the first byte picks a chunk size, so one input also exercises the parser's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Finger queries (RFC 1288) as the finger actor reads them.
 #include <string_view>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The framework's framers and endpoint strings: line framing and length-prefixed frames at any
 // chunking, the endpoint parser on the whole input, and the hubs' record batches.
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HTTP requests as the web actor reads them: Beast's parser with the site's limits at any
 // chunking, then the target's decoding, query arguments, ranges' dates.
 #include <utility>

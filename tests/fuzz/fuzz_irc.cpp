@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IRC lines as the chat's IRC face reads them: framing into lines at any chunking, then parsing
 // and nickname checks.
 #include "chat/irc.hpp"

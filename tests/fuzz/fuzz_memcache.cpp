@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // memcached's text protocol: the parser at any chunking, then the store that runs what it parsed.
 #include "chunks.hpp"
 #include "kv/memcache.hpp"

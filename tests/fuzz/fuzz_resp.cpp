@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Redis's protocol (RESP2) as pub/sub parses it, at any chunking, with small limits.
 #include "chunks.hpp"
 #include "pubsub/resp.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply-trace's reader: trace files (JSON lines) from several nodes, merged into one timeline with
 // causes followed across nodes. Bytes 0x01 split the input into separate files.
 #include <sstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Access log lines as the weblog actor reads them (Common Log Format), and the XML it sends.
 #include <string_view>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs a fuzz harness over files (its corpus, and crashes found earlier) without libFuzzer: the
 // regression test of every harness in the normal build.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd chat as people use it: nc-like clients on several nodes of a cluster.
 #include <signal.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The deferred examples as a user runs them.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The README's main demo (tools/demo.sh, what `tools/ply demo` runs), on ports of its own.
 #include <signal.h>
 

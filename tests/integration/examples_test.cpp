@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The seed examples as a user runs them: real binaries, real clients (nc, curl), loopback only.
 #include <signal.h>
 

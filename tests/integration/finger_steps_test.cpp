@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The evolution of finger, step by step (examples/finger/), each run as a user would.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd finger with Debian's finger client on port 79 (as root, dropping to nobody), and nc for
 // the corners: forwarding refused, bad queries, the users file re-read while running.
 #include <catch2/catch.hpp>

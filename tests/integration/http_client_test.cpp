@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply's HTTP client with real servers: get_page against plyd web (http, and https with the host
 // checked) and against twisted.web (redirects, a loop, chunks, limits, silence); the intro
 // talk's three pages; finger's statuses read from the web.

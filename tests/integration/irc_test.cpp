@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd chat --irc with a real IRC client (Debian's ii) and nc: a line said by the nc user
 // reaches the IRC user and back, also across two cluster nodes; bad IRC input gets numerics.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd kv with real clients: memccapable's ASCII conformance tests, nc for the line commands, curl
 // for the JSON view, all on one store; and side by side with memcached on random traffic.
 #include <signal.h>

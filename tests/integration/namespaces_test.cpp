@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Clusters as on several machines: each node on a host of its own (a network namespace with its
 // own network stack), clients on yet another, links pulled and the network split for real.
 #include <signal.h>

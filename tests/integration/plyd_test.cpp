@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd as an operator runs it: real processes, real clients.
 #include <signal.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd pubsub with real clients: redis-cli against RESP nodes of a cluster, nc in line mode.
 #include <signal.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // chargen and portforward with real clients: chargen pauses for a client that does not read;
 // portforward carries a large download both ways, also to a slow reader, and closes cleanly.
 #include <catch2/catch.hpp>

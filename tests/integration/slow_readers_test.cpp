@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Producers in front of clients that never read: plyd chargen and plyd web serving a large file
 // hold at most, per client, the write buffer's high-water mark and one burst (plyd's own count of
 // queued bytes), their resident memory stays within twice that (the allocator's share) and flat,

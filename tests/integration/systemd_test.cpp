@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd under systemd, without systemd as PID 1: sockets passed the way systemd passes them
 // (Debian's systemd-socket-activate), and the notify protocol received on a socket of the test's.
 #include <arpa/inet.h>

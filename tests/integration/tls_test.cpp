@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TLS on ply's own connections, against real clients: ssl: server endpoints with openssl s_client
 // and curl, ssl: client endpoints (verified, and refused when the chain is not trusted), STARTTLS
 // with s_client -starttls smtp, and clear errors for bad certificate files.

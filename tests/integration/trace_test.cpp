@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Traces as people use them: record with --trace, then read them with ply-trace.
 #include <signal.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // docs/tutorial.md: its code is the code of examples/tutorial/, and its programs do what it says.
 
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd web with curl and nc: static files, escapes refused, ranges, keep-alive and pipelining,
 // a slow (deferred) page that holds up nobody, and limits answered with 4xx.
 #include <catch2/catch.hpp>

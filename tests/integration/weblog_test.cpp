@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The weblog article's servers with real clients: curl requests to plyd web, whose access log
 // plyd weblog follows, arrive as <hit/> lines at every weblog client, also across a log rotation.
 #include <signal.h>

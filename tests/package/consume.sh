@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The package as a user consumes it: installs BUILD_DIR into a temporary prefix, then builds the
 # tutorial's echo out of tree with find_package(ply), with pkg-config, and with add_subdirectory
 # of the source tree at its defaults, runs each against nc; builds a plyd plugin against the

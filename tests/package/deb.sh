@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Debian package as an operator uses it (root: it installs into /usr): builds it with
 # `tools/ply package`, installs it with apt-get, runs the installed plyd against nc, reads its
 # manual page, builds the tutorial's echo against the installed headers and library, then removes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Chat users as the cluster tests drive them: log in, speak, and check what everyone heard.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "netns_lab.hpp"
 
 #include <fcntl.h>

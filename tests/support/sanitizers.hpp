@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 /// PLY_TEST_SANITIZED is 1 in a build with ASan or TSan (g++ names them with __SANITIZE_*__,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Protocols and factories the reactor and transport tests share: an echo that can throw or close,

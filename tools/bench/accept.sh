@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Accept rate: new connections per second that ply's echo_server takes (accept, build the protocol
 # actor, echo one byte, close) against the bare-epoll, raw-Asio and Twisted echoes, in one run. The load
 # generator keeps N connect-echo-close loops going (closing with a reset: no TIME_WAIT pile-up).
@@ -17,7 +18,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --loops) loops=$2; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Chat fan-out benchmark: plyd chat against the seed's Twisted chat server, in one run. 100 clients
 # in one room each say 100 lines at once; every line goes to the 99 others (990,000 deliveries).
 # Then a cluster of --nodes plyd chat nodes with 100 clients on each, one room across them all,
@@ -20,7 +21,7 @@ while [[ $# -gt 0 ]]; do
     --clients) clients=$2; shift 2 ;;
     --lines) lines=$2; shift 2 ;;
     --nodes) nodes=$2; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Compile weight: what a user's program costs to compile against ply's public headers, without
 # the project's precompiled header: the wall time and peak memory of one `g++ -O2 -std=c++20 -c`
 # of examples/echo_server.cpp (15 lines), through <ply/ply.hpp> (everything) and through only the headers a
@@ -12,7 +13,7 @@ runs=3
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done

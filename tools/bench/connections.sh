@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Idle connections: opens N connections to one ply server process and reports its resident memory
 # growth per connection. --server echo (default): ply's echo_server, each connection checked with
 # one echoed byte. --server chat: plyd chat, each connection checked by reading the name prompt;
@@ -15,7 +16,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --connections) conns=$2; shift 2 ;;
     --server) server=$2; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply-deferred-bench: request/response ping-pong between two actors, N sequential round trips,
 // measured three ways in one process: plain CAF request().then, ply::request (a deferred on the
 // requester), and ply::request against a responder that answers through ply::respond.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Echo benchmark: ply's echo_server against the floor (an echo on bare epoll, read and write), a
 # raw-Asio echo and Twisted's echo, in one run, driven by the same closed-loop load generator at
 # 1, 50 and 500 connections with 64-byte messages.
@@ -23,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=$2; shift 2 ;;
     --connections) conn_list=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply-fanout: load for fan-out servers (chat rooms, pub/sub), one thread, non-blocking sockets.
 //   chat mode: N clients log in to a chat server ("What's your name?" -> NAME -> "Welcome"), then
 //     each says L lines at once; it ends when every client heard the (N-1)*L lines of the others.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers for the benchmark scripts (sourced).
 # The server runs on CPU 0 and the load generator on CPU 1, so "one server core" is measured.
 server_cpu=0

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Code lines (non-blank, non-comment) of the seed programs in ply against their Twisted originals,
 # and the CAF vocabulary left in them (`caf::` tokens).
 #   tools/ply bench lines
@@ -7,7 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
 
 # cpp_lines FILE: lines that are neither blank nor only a // comment.
 cpp_lines() { grep -cvE '^\s*(//.*)?$' "$1"; }

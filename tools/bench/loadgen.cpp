@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply-loadgen: a closed-loop load generator for echo servers (used by tools/bench/*.sh).
 //   echo mode: N connections each send a message, wait for all of it to come back, and repeat;
 //              prints msgs/s and latency percentiles as one JSON line.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Pub/sub benchmark: plyd pubsub --resp against redis-server, in one run. Ten subscribers on channel
 # "news" (ply-fanout) while redis-benchmark publishes from 50 clients; then the same across two
 # ply nodes (publishers on one, subscribers on the other). Medians of several rounds.
@@ -16,7 +17,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=$2; shift 2 ;;
     --requests) requests=$2; shift 2 ;;
     --subscribers) subscribers=$2; shift 2 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply-remote-bench: message throughput between two processes, through ply's cluster layer (a
 // cluster_service on each side, the sink offered to the cluster, the source told of it by
 // peer_up) and through plain CAF (middleman publish and remote_actor). The messages are the same

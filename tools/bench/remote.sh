@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Remote messages: throughput between two processes through ply's cluster layer against plain CAF
 # (middleman publish / remote_actor), in one run. The sink runs on the server CPU, the source on
 # the client CPU; stacks take turns, back to back, for several rounds; the ratio is the median of
@@ -19,7 +20,7 @@ while [[ $# -gt 0 ]]; do
     --messages) messages=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
     --window) window=$2; shift 2 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Slow readers: what clients that never read cost a producer, per client. For N = 10, 100, 1000
 # such clients (a 4 KiB receive buffer, never read), the server's resident memory once it settled,
 # less its memory before, divided by N; then the same a few seconds later (flat means bounded).
@@ -17,7 +18,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --clients) counts=$2; shift 2 ;;
     --what) what=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Soak: sustained load for several minutes while the server's resident memory is sampled every
 # second. echo: ply's echo_server under 50 echo connections plus connect-echo-close churn. pubsub:
 # plyd pubsub (RESP) with redis-benchmark publishing and 5 redis-cli subscribers, restarted every
@@ -17,7 +18,7 @@ while [[ $# -gt 0 ]]; do
     --minutes) minutes=$2; shift 2 ;;
     --what) what=$2; shift 2 ;;
     --samples) samples_dir=$2; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ply-trace at scale: a generated trace of 1M events (a ping-pong among 1,000 actor pairs: one
 # causal chain of 100,000 messages, then chains of 10) read by every subcommand; wall time and peak
 # resident memory of each, against the goal of < 15 s and < 500 MB per subcommand.
@@ -12,7 +13,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --events) events=$2; shift 2 ;;
     --chain) chain=$2; shift 2 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "control.hpp"
 
 #include <unistd.h>

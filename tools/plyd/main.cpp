@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plyd: runs ply services as a well-behaved daemon (twistd for ply).
 //   plyd [global options] PLUGIN [plugin options]
 //   plyd [global options] --config app.ini

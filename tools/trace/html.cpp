@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply-trace html: one self-contained page (no network access) with a zoomable timeline per actor,
 // flow arrows from send to receive, and a sequence diagram.
 #include <climits>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply-trace: reads the traces that ply programs record (--trace FILE) and shows what the actors did.
 #include <algorithm>
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply-trace top: a live view of a running ply process through its --control endpoint, refreshed
 // every interval (like Erlang's etop).
 #include <arpa/inet.h>

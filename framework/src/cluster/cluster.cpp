@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/cluster.hpp"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The message types a program lets cross its cluster (PLY_CLUSTER_MESSAGE), registered with each
 // node's actor system by its cluster service.
 #include "ply/cluster_message.hpp"

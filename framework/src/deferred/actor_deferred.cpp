@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/actor_deferred.hpp"
 
 #include "protocols/spawn_function.hpp"

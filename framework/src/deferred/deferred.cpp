@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/deferred.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/failure.hpp"
 
 #include <caf/sec.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/time.hpp"
 
 #include <spdlog/spdlog.h>

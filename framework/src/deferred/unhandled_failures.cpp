@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The log of failures no errback handled: each is logged as an error when its deferred is
 // dropped, and kept for tests to check (`ply/testing/unhandled_failures.hpp`).
 #include "ply/testing/unhandled_failures.hpp"

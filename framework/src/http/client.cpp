@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP client: one exchange per connection (a protocol actor that writes the request and
 // parses the answer with Boost.Beast), a runner actor per exchange that answers the asking actor,
 // and redirects followed in the asking actor's own deferred chain.

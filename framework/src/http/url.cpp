@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // URLs of the HTTP client: parsing absolute http(s) URLs and resolving redirect locations.
 #include "ply/http.hpp"
 

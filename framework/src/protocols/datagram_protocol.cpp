@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/datagram.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/factory.hpp"
 
 #include <stdexcept>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/detail/hosted.hpp"
 
 #include <stdexcept>

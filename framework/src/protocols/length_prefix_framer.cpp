@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/length_prefix_framer.hpp"
 
 #include <stdexcept>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/line_framer.hpp"
 
 namespace ply {

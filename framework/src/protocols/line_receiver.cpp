@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/line_receiver.hpp"
 
 #include <spdlog/spdlog.h>

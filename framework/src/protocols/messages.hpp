@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>

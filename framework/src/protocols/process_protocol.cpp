@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/process.hpp"
 
 #include <sys/wait.h>

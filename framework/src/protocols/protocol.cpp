@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/protocol.hpp"
 
 #include "trace/trace_hooks.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/address.hpp"
 
 namespace ply {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Boost 1.74's asio/awaitable.hpp misses `#include <utility>` under C++20: include it first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "reactor/io_thread.hpp"
 
 #include <sys/epoll.h>

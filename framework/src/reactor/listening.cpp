@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "reactor/listening.hpp"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/reactor.hpp"
 
 #include <mutex>

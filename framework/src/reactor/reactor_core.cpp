@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "reactor/reactor_core.hpp"
 
 #include <algorithm>

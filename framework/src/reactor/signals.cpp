@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "reactor/signals.hpp"
 
 #include <csignal>

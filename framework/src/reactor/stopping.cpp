@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The reactor's graceful stop: stop hooks, then listeners, then connections, then factories,
 // then threads; each stage waits for the one before it, at most `options::stop_timeout`.
 

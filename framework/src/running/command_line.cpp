@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/command_line.hpp"
 
 #include <CLI/CLI.hpp>

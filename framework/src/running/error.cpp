@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/error.hpp"
 
 #include <caf/atom.hpp>

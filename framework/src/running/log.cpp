@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/log.hpp"
 
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/plugin.hpp"
 
 #include <dirent.h>

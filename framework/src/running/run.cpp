@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/run.hpp"
 
 #include <sched.h>

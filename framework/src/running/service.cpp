@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/service.hpp"
 
 #include <fstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/services.hpp"
 
 #include <caf/actor_system.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/version.hpp"
 
 namespace ply {

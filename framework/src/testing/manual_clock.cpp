@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/testing/manual_clock.hpp"
 
 namespace ply::testing {

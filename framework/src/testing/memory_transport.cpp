@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/testing/memory_transport.hpp"
 
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/testing/test_system.hpp"
 
 #include <caf/actor_system_config.hpp>

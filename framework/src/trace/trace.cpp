@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/trace.hpp"
 
 #include "trace/trace_hooks.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "trace/trace_hooks.hpp"
 
 #include <cxxabi.h>

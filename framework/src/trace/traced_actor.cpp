@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/detail/traced_actor.hpp"
 
 #include <tuple>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OpenSSL keeps one error queue per thread, and SSL_get_error() reports whatever is on it: a
 // connection whose handshake failed leaves its errors there, and the next SSL call of another
 // connection on that thread then "fails" too. CAF 0.17's OpenSSL module drains the queue only

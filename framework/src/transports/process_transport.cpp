@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "transports/process_transport.hpp"
 
 #include <cerrno>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "transports/stream_connection.hpp"
 
 #include "trace/trace_hooks.hpp"

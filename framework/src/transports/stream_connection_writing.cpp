@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A stream connection's write path: writes from any thread, the buffer, sending when the socket
 // is writable, the watermarks that pause and resume the producer, and the output limit.
 #include "transports/stream_connection.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "transports/tls_session.hpp"
 
 #include <openssl/err.h>

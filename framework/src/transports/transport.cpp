@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/transport.hpp"
 
 #include "ply/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "transports/udp_port.hpp"
 
 #include <caf/make_message.hpp>

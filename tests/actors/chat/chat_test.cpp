@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The chat hub's checks of names and lines: pure code.
 #include <catch2/catch.hpp>
 

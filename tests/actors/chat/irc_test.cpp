@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IRC lines parsed into prefix, command and parameters: pure code.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The memcached parser (at every chunk size) and the store's rules: pure code, a clock by hand.
 #include <catch2/catch.hpp>
 

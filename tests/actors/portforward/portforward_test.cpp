@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The port forwarder loses nothing while its two connections are being joined: bytes the client
 // sends at once, and a greeting the target sends at once, both arrive.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The RESP parser and glob matcher: pure code, fed with every chunk size.
 #include <catch2/catch.hpp>
 

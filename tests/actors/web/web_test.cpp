@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The web actor's pure parts: decoding, dates, MIME types, and static files (no escape, ranges).
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The weblog's pure parts: Common Log Format lines to XML hits, and following a log file that
 // grows, is rotated, truncated, or holds a line too long.
 #include <catch2/catch.hpp>

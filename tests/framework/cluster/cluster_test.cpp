@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Cluster membership in one process: two nodes (each its own actor system, middleman and
 // reactor) find each other, their offered actors hear of their counterparts and exchange a
 // PLY_CLUSTER_MESSAGE type, and a node that leaves is reported down. Bad options fail at start

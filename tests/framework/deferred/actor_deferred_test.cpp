@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/actor_deferred.hpp"
 
 #include <catch2/catch.hpp>

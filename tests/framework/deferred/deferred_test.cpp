@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/deferred.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP client against servers of the test's own on a running reactor: answers whole or up to
 // the close, redirects and their limit, and each way a request fails (a bad URL, refused,
 // malformed, too large, too slow, cancelled) with its error, and its connection closed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP client's URLs: what parses, what is refused with a reason, and where redirects lead.
 #include "ply/http.hpp"
 

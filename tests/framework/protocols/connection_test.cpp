@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The front door's pieces: connection handles a factory writes to, `ask` with the input held until
 // the answer, and one-line message types.
 

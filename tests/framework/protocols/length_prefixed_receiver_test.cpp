@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // length_prefixed_receiver: frames at every chunk size, and the frame size limit.
 #include "ply/length_prefixed_receiver.hpp"
 

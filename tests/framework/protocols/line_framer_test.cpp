@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/line_framer.hpp"
 
 #include <catch2/catch.hpp>

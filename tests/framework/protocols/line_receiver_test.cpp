@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // line_receiver: lines at every chunk size, raw mode, and the line length limit.
 #include "ply/line_receiver.hpp"
 

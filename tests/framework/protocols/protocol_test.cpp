@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/protocol.hpp"
 
 #include <catch2/catch.hpp>

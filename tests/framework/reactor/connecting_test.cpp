@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connecting: client endpoints, refused and failed attempts reported to the factory.
 
 #include <catch2/catch.hpp>

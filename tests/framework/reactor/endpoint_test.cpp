@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ply/endpoint.hpp"
 
 #include <catch2/catch.hpp>

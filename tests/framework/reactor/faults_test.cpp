@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A reactor that injects faults into its own socket I/O and timers: short reads and writes, EAGAIN
 // storms, resets and late timers. Whatever the network does, a protocol sees every byte once, in
 // order, and connection_lost exactly once.

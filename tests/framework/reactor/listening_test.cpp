@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Listening: TCP and Unix-socket listeners, accepting over several threads, clear errors.
 
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The reactor as a whole: its control actor, and protocols that throw or quit.
 
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Signals: SIGTERM stops a running reactor gracefully with exit code 0; `on_signal` runs its
 // function on the reactor's thread each time the signal arrives.
 #include "ply/reactor.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The graceful stop: listeners, then connections, then factories.
 
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ply::run as a program uses it: the thread pool for blocking work takes the size asked for, and
 // a second run while one is running is a clear error.
 #include "ply/run_options.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ready-made services: a stream server that listens while running, and a client service
 // that reconnects with exponential backoff.
 #include "ply/services.hpp"

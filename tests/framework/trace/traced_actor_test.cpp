@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A ply actor's data handled at once on the reactor's thread (traced_actor::handle_now): only when
 // the actor is idle, so what CAF promises about order and awaited responses still holds.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Slow readers cost bounded memory: a producer that honours pause_producing stays at its
 // high-water mark, and the output limit cuts off one that does not. The peers "never read" by
 // fault injection (every send finds the socket full), so the figures do not depend on the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Child processes on a real reactor: standard input, output and error as transports, the exit
 // status, environment and working directory, and get_process_output from an actor.
 #include "ply/process.hpp"

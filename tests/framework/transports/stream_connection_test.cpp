@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A stream connection: its write path, order whichever thread writes, flow control, closing.
 
 #include <catch2/catch.hpp>

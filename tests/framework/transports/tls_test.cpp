@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TLS: contexts from PEM files (errors name the file), and a TLS echo between a server and a
 // client of one reactor, with a certificate made for the test.
 #include "ply/tls.hpp"

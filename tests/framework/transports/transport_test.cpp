@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The transport interface's defaults and the memory transport tests use: writing a sequence,
 // pausing reading, and what a transport without TLS says to start_tls.
 #include "ply/transport.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UDP: a datagram protocol on a bound port hears each datagram with its sender and answers it;
 // bad endpoints fail at once; the protocol hears the port close when the reactor stops.
 #include "ply/datagram.hpp"

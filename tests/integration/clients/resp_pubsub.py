@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """redis-py against redis-server and plyd pubsub --resp, side by side: PUBSUB, CLIENT, HELLO and
 RESET give the same answers (names of the server aside), and PUBSUB counts a cluster's subscribers.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A twisted.web server for the HTTP client's tests: a page, a redirect chain (relative and
 absolute), a redirect loop, a chunked page, a large page, and one that never answers.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The raw-Asio anchor: a minimal single-threaded echo server, as one would write it by hand.
 //   asio_echo PORT    (prints "listening on 127.0.0.1:PORT" once bound; PORT 0 picks one)
 #include <cstdio>

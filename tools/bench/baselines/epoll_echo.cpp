@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The floor: an echo server with no library at all, as one would write it by hand on Linux. One
 // thread, one epoll set, level-triggered; a read is written straight back, and what the socket
 // does not take waits (with EPOLLOUT) before the connection reads again.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Twisted's own chargen (twisted.protocols.wire.Chargen, a streaming producer that the transport
 pauses while the peer does not read), the anchor of `tools/ply bench slow-readers`.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The seed's chat server on Twisted (the anchor of `tools/ply bench chat`).
 
 Asks for a name, then sends every line to every other user as "<NAME> line".

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The Twisted anchor: Twisted's classic echo server on its epoll reactor.
 
 Usage: /usr/bin/python3 twisted_echo.py [PORT]   (prints "listening on 127.0.0.1:PORT")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """twisted.web serving what `plyd web` serves in `tools/ply bench web`: /ply/hello (a resource
 answering "Hello, world!") and static files from a directory (static.File).
 
