@@ -28,7 +28,7 @@ TEST_CASE("every example answers --help and --version and exits 0", "[examples]"
                     "chat_server", "pubsub_server", "web_echo", "length_prefixed",
                     "deferred_callbacks", "deferred_errbacks", "nonblocking_delay", "finger_deferred",
                     "coroutine_chain", "udp_echo", "udp_daytime", "cluster_nodes", "weblog1",
-                    "weblog2", "get_page", "three_pages"}) {
+                    "weblog2", "get_page", "three_pages", "fib_server", "starttls_server"}) {
     INFO(name);
     process p{{bin(name), "--help"}};
     CHECK(p.wait() == 0);
@@ -41,7 +41,8 @@ TEST_CASE("every example answers --help and --version and exits 0", "[examples]"
 
 TEST_CASE("the tools and benchmark programs answer --version", "[examples]") {
   for (auto name : {"ply-trace", "ply-loadgen", "ply-fanout", "ply-deferred-bench",
-                    "ply-remote-bench", "tutorial_echo", "tutorial_finger"}) {
+                    "ply-remote-bench", "epoll_echo", "asio_echo", "tutorial_echo",
+                    "tutorial_finger"}) {
     INFO(name);
     process v{{bin(name), "--version"}};
     CHECK(v.wait() == 0);

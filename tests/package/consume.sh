@@ -20,17 +20,7 @@ prefix=$work/prefix
 step() { printf '[package] %s\n' "$*"; }
 fail() { printf '[package] FAILED: %s\n' "$*" >&2; exit 1; }
 
-# wait_port LOG WHAT: the port a server logged as "listening on 127.0.0.1:PORT" (10 s at most).
-wait_port() {
-  local port=
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" | head -1)
-    [[ -n $port ]] && break
-    sleep 0.1
-  done
-  [[ -n $port ]] || { cat "$1" >&2; fail "$2 did not listen"; }
-  echo "$port"
-}
+source "$root/tests/package/lib.sh"
 
 # serve_and_echo NAME CMD...: starts a server on a free loopback port, checks that it echoes,
 # stops it.

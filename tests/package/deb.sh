@@ -17,6 +17,7 @@ cleanup() {
 trap cleanup EXIT
 step() { printf '[deb] %s\n' "$*"; }
 fail() { printf '[deb] FAILED: %s\n' "$*" >&2; exit 1; }
+source "$root/tests/package/lib.sh"
 [[ $(id -u) == 0 ]] || fail "run as root: the package installs into /usr"
 
 step "build the package"
@@ -43,13 +44,7 @@ step "the installed plyd serves echo"
 plyd --version | grep -q "^plyd (ply) " || fail "plyd --version"
 plyd echo --port tcp:0:interface=127.0.0.1 2>"$work/plyd.log" &
 pid=$!
-port=
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/plyd.log" | head -1)
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || { cat "$work/plyd.log" >&2; fail "plyd did not listen"; }
+port=$(wait_port "$work/plyd.log" "plyd")
 got=$(printf 'from the package\n' | timeout 10 nc -N 127.0.0.1 "$port")
 [[ $got == "from the package" ]] || fail "plyd answered '$got'"
 kill -TERM "$pid"
@@ -69,13 +64,7 @@ cmake -S "$root/tests/package/find_package" -B "$work/fp" \
 cmake --build "$work/fp" >/dev/null
 "$work/fp/echo" --port tcp:0:interface=127.0.0.1 2>"$work/echo.log" &
 pid=$!
-port=
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/echo.log" | head -1)
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || fail "the echo built against the package did not listen"
+port=$(wait_port "$work/echo.log" "the echo built against the package")
 got=$(printf 'built\n' | timeout 10 nc -N 127.0.0.1 "$port")
 [[ $got == "built" ]] || fail "the echo answered '$got'"
 kill -TERM "$pid"

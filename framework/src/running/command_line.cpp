@@ -3,6 +3,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
+#include "ply/log.hpp"
+#include "ply/version.hpp"
+#include "running/parse.hpp"
+
 namespace ply {
 
 command_line::command_line(std::string name, std::string description)
@@ -107,3 +113,34 @@ command_line& command_line::flag(const std::string& flag, bool& value, const std
 }
 
 } // namespace ply
+
+namespace ply::detail {
+
+bool parse(int argc, char** argv, command_line& cli, int& code) {
+  // `--version` names the program as it was started, unless the program has its own.
+  if (!cli.app().get_option_no_throw("--version")) {
+    std::string prog = argc > 0 ? argv[0] : cli.app().get_name();
+    cli.app().set_version_flag("--version", prog.substr(prog.find_last_of('/') + 1) + " (ply) "
+                                              + version(),
+                               "Print the version and exit");
+  }
+  try {
+    cli.app().parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    code = cli.app().exit(e) == 0 ? 0 : 2;
+    return false;
+  }
+  if (!log::setup(cli.log_level)) {
+    std::cerr << "unknown log level '" << cli.log_level << "'\n";
+    code = 2;
+    return false;
+  }
+  return true;
+}
+
+std::string program_name(command_line& cli) {
+  auto name = cli.app().get_name();
+  return name.substr(name.find_last_of('/') + 1);
+}
+
+} // namespace ply::detail

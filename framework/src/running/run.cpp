@@ -18,14 +18,13 @@
 #include "ply/actor_deferred.hpp"
 #include "ply/command_line.hpp"
 
-#include <CLI/CLI.hpp>
 #include "ply/error.hpp"
 #include "ply/log.hpp"
 #include "ply/reactor.hpp"
 #include "ply/run_options.hpp"
 #include "ply/service.hpp"
 #include "ply/trace.hpp"
-#include "ply/version.hpp"
+#include "running/parse.hpp"
 
 namespace ply {
 
@@ -40,36 +39,6 @@ size_t cpus_available() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-/// Parses the command line and sets up logging; false (with the exit code in `code`) when the
-/// program should stop here: `--help`, or bad usage.
-bool parse(int argc, char** argv, command_line& cli, int& code) {
-  // `--version` names the program as it was started, unless the program has its own.
-  if (!cli.app().get_option_no_throw("--version")) {
-    std::string prog = argc > 0 ? argv[0] : cli.app().get_name();
-    cli.app().set_version_flag("--version", prog.substr(prog.find_last_of('/') + 1) + " (ply) "
-                                              + version(),
-                               "Print the version and exit");
-  }
-  try {
-    cli.app().parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    code = cli.app().exit(e) == 0 ? 0 : 2;
-    return false;
-  }
-  if (!log::setup(cli.log_level)) {
-    std::cerr << "unknown log level '" << cli.log_level << "'\n";
-    code = 2;
-    return false;
-  }
-  return true;
-}
-
-/// The program's name without its directory ("echo_server" for build/bin/echo_server).
-std::string program_name(command_line& cli) {
-  auto name = cli.app().get_name();
-  return name.substr(name.find_last_of('/') + 1);
-}
-
 /// What the common options say about running.
 run_options options_of(command_line& cli) {
   run_options opts;
@@ -80,7 +49,7 @@ run_options options_of(command_line& cli) {
   opts.configure = cli.caf_hooks;
   opts.caf_config = cli.caf_config;
   opts.trace_file = trace::path_from(cli.trace_file);
-  opts.trace_node = program_name(cli) + ":" + std::to_string(::getpid());
+  opts.trace_node = detail::program_name(cli) + ":" + std::to_string(::getpid());
   return opts;
 }
 
@@ -93,7 +62,7 @@ int run(int argc, char** argv, setup_function setup) {
 
 int run(int argc, char** argv, command_line& cli, setup_function setup) {
   int code = 0;
-  if (!parse(argc, argv, cli, code))
+  if (!detail::parse(argc, argv, cli, code))
     return code;
   auto opts = options_of(cli);
   opts.setup = std::move(setup);
@@ -114,9 +83,9 @@ int serve(int argc, char** argv, std::string name, std::string description, std:
 int run_application(int argc, char** argv, command_line& cli, services_function services,
                     setup_function setup) {
   int code = 0;
-  if (!parse(argc, argv, cli, code))
+  if (!detail::parse(argc, argv, cli, code))
     return code;
-  auto app = std::make_unique<application>(program_name(cli));
+  auto app = std::make_unique<application>(detail::program_name(cli));
   try {
     services(*app);
   } catch (const std::exception& e) {

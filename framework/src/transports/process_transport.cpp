@@ -69,8 +69,9 @@ void child_stdio::on_attach(const caf::actor& protocol) {
 
 bool child_stdio::half_close() {
   // Closing means closing the child's standard input (once what we wrote is sent), while its
-  // output is still read.
-  if (input_ended())
+  // output is still read: standard error too, when standard output already ended. Once both
+  // ended (the protocol heard connection_lost), it closes for good.
+  if (input_ended() && !err_)
     return false;
   shutdown_output_when_flushed();
   return true;

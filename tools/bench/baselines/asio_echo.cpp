@@ -7,6 +7,7 @@
 
 #include <utility>
 #include <boost/asio.hpp>
+#include <ply/version.hpp>
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -50,6 +51,10 @@ void accept(tcp::acceptor& acc) {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view{argv[1]} == "--help") {
     std::puts("Usage: asio_echo [PORT]\nA minimal single-threaded Boost.Asio echo server (benchmark anchor).");
+    return 0;
+  }
+  if (argc > 1 && std::string_view{argv[1]} == "--version") {
+    std::puts("asio_echo (ply) " PLY_VERSION_STRING);
     return 0;
   }
   auto port = static_cast<unsigned short>(argc > 1 ? std::atoi(argv[1]) : 0);

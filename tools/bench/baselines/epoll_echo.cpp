@@ -20,6 +20,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <ply/version.hpp>
+
 namespace {
 
 /// What one connection has read and not yet written back.
@@ -38,6 +40,10 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string_view{argv[1]} == "--help") {
     std::puts("Usage: epoll_echo [PORT]\nAn echo server on bare epoll, read and write: the "
               "benchmarks' floor.");
+    return 0;
+  }
+  if (argc > 1 && std::string_view{argv[1]} == "--version") {
+    std::puts("epoll_echo (ply) " PLY_VERSION_STRING);
     return 0;
   }
   char* rest = nullptr;
