@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "process.hpp"
@@ -111,6 +112,19 @@ TEST_CASE("plyd serves on a Unix socket passed by systemd, and leaves its file a
   REQUIRE(wait_for_log(wrong, "Listening on"));
   shell("nc -N -U " + dir / "other.sock" + " </dev/null");  // starts plyd
   CHECK(wait_for_log(wrong, "socket 0 is not in domain INET"));
+}
+
+TEST_CASE("a socket systemd passed serves one listener: a second one is refused", "[systemd]") {
+  temp_dir dir;
+  std::ofstream{dir / "twice.ini"} << "[one]\nplugin = echo\nport = systemd:domain=UNIX:index=0\n"
+                                   << "[two]\nplugin = echo\nport = systemd:domain=UNIX:index=0\n";
+  auto path = dir / "twice.sock";
+  process act{{"/usr/bin/systemd-socket-activate", "-l", path, bin("plyd"), "--config",
+               dir / "twice.ini"}};
+  REQUIRE(wait_for_log(act, "Listening on"));
+  shell("nc -N -U " + path + " </dev/null");  // starts plyd
+  CHECK(act.wait() == 2);
+  CHECK_THAT(act.log(), Catch::Contains("socket 0 from systemd is already in use"));
 }
 
 TEST_CASE("plyd tells NOTIFY_SOCKET it is ready once it listens, and that it stops on SIGTERM",

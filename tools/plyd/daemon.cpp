@@ -101,9 +101,12 @@ namespace {
 /// Opens `path` and takes its lock without waiting: the descriptor, or -1 when another process
 /// holds it (throws when the file cannot be opened). The lock belongs to the file still at `path`:
 /// one that its owner removed while we waited for it is let go and the new one opened.
-int lock_pidfile(const std::string& path) {
+/// With `create` false, a file that does not exist is -2 (nobody holds it).
+int lock_pidfile(const std::string& path, bool create = true) {
   for (;;) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0644);
+    if (fd < 0 && !create && errno == ENOENT)
+      return -2;
     if (fd < 0)
       throw std::runtime_error(error_text(("cannot open pid file " + path).c_str()));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -134,10 +137,11 @@ int lock_pidfile(const std::string& path) {
 } // namespace
 
 void pidfile::check(const std::string& path) {
-  int fd = lock_pidfile(path);
-  if (fd < 0)
+  int fd = lock_pidfile(path, false);
+  if (fd == -1)
     refuse(path);
-  ::close(fd);  // (an empty file left behind is stale, and replaced by the next start)
+  if (fd >= 0)
+    ::close(fd);
 }
 
 pidfile::pidfile(std::string path) : path_(std::move(path)), owner_(::getpid()) {

@@ -61,7 +61,8 @@ public:
 
   /// Serves on `fd`, a listening TCP or Unix socket this process was given (inherited from its
   /// parent, say; Twisted's adoptStreamPort); the reactor owns it from now on. Returns its port
-  /// (0 for a Unix socket). A `systemd:` endpoint adopts the socket systemd passed.
+  /// (0 for a Unix socket); on an error `fd` stays the caller's. A `systemd:` endpoint adopts the
+  /// socket systemd passed.
   caf::expected<uint16_t> adopt(int fd, factory_maker make);
 
   /// Binds a UDP port (`udp:PORT[:interface=ADDR]`, `udp:0` for any free port) for a datagram

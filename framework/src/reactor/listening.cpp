@@ -149,12 +149,17 @@ caf::expected<uint16_t> listeners::listen_systemd(const endpoint& ep, std::strin
     return make_error(errc::listen_failed, what + "systemd passed " + std::to_string(count)
                                              + " socket(s); there is no index "
                                              + std::to_string(ep.index));
+  // Each passed socket serves one listener: once closed, its descriptor number may be reused.
+  if (!systemd_taken_.insert(ep.index).second)
+    return make_error(errc::listen_failed, what + "socket " + std::to_string(ep.index)
+                                             + " from systemd is already in use");
   int fd = 3 + ep.index;
   sockaddr_storage sa{};
   socklen_t len = sizeof(sa);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
-    return make_error(errc::listen_failed, what + "descriptor " + std::to_string(fd) + ": "
-                                             + std::strerror(errno));
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    auto why = std::string{std::strerror(errno)};
+    return make_error(errc::listen_failed, what + "descriptor " + std::to_string(fd) + ": " + why);
+  }
   int want = ep.domain == "UNIX" ? AF_UNIX : ep.domain == "INET6" ? AF_INET6 : AF_INET;
   if (sa.ss_family != want)
     return make_error(errc::listen_failed, what + "socket " + std::to_string(ep.index)
@@ -171,8 +176,10 @@ caf::expected<uint16_t> listeners::adopt(int fd, std::string_view how, const caf
   socklen_t optlen = sizeof(int);
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0
       || ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) != 0
-      || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0)
-    return make_error(errc::listen_failed, what + std::strerror(errno));
+      || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0) {
+    auto why = std::string{std::strerror(errno)};
+    return make_error(errc::listen_failed, what + why);
+  }
   if (type != SOCK_STREAM || !listening)
     return make_error(errc::listen_failed, what + "not a listening stream socket");
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not passed on to the programs we start

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,7 @@ private:
 
   reactor_core& core_;
   std::vector<listener> open_;
+  std::set<int> systemd_taken_;  ///< indexes of the sockets systemd passed that are in use
 };
 
 } // namespace ply::detail

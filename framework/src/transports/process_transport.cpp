@@ -94,7 +94,9 @@ caf::message child_stderr::lost_message(caf::error) {
 }
 
 void child_stderr::end_of_input() {
-  auto out = out_.lock();  // first: closing may release the last other reference to *this
+  // stdout's connection lets go of *this in stderr_ended: keep it until the call returns.
+  auto self = shared_from_this();
+  auto out = out_.lock();
   close(make_error(errc::connection_done), true);
   if (out)
     out->stderr_ended();
