@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Producers in front of clients that never read: plyd chargen and plyd web serving a large file
 // hold at most, per client, the write buffer's high-water mark and one burst (plyd's own count of
-// queued bytes), their resident memory stays within twice that (the allocator's share) and flat,
-// for 10 and for 100 such clients.
+// queued bytes), their resident memory stays within twice that (the allocator's share) and stops
+// growing once plyd has paused every producer, for 10 and for 100 such clients.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -34,26 +34,34 @@ constexpr long burst_kib = 320;
 /// What the process may grow by apart from the buffers: allocator arenas, thread caches.
 constexpr long slack_kib = 16 * 1024;
 
-/// plyd's count of bytes written and not yet taken by the sockets (`stats` on --control).
-long queued_kib(uint16_t control) {
+/// One number from plyd's `stats` on --control, or -1.
+long stat(uint16_t control, const char* name) {
   socket_client c{control, 15000};  // a reactor busy with 100 producers answers late
   c.send("stats\n");
   auto j = nlohmann::json::parse(c.read_until("\r\n"), nullptr, false);
-  return j.is_discarded() ? -1 : j.value("queued_output_bytes", -1L) / 1024;
+  return j.is_discarded() ? -1 : j.value(name, -1L);
 }
 
-/// Waits until the RSS of `p` stops changing (two samples 250 ms apart within 1 MiB), at most
-/// 15 s; returns it.
-long settled_rss(const process& p) {
-  long last = p.rss_kib();
-  for (int i = 0; i < 60; ++i) {
+/// plyd's count of bytes written and not yet taken by the sockets, in KiB.
+long queued_kib(uint16_t control) {
+  auto bytes = stat(control, "queued_output_bytes");
+  return bytes < 0 ? -1 : bytes / 1024;
+}
+
+/// Waits until plyd has paused all `n` producers (each peer's buffer passed the high-water
+/// mark) and every write is in its connection's buffer (none still on its way from another
+/// thread), at most 60 s; returns how many are paused. From then on nothing is written. Waiting
+/// on plyd's own counts, not on the RSS looking still, keeps the test independent of how fast
+/// the machine is.
+long wait_until_paused(uint16_t control, size_t n) {
+  long paused = 0;
+  for (int i = 0; i < 240; ++i) {
+    paused = stat(control, "paused_producers");
+    if (paused >= static_cast<long>(n) && stat(control, "posted_output_bytes") == 0)
+      break;
     std::this_thread::sleep_for(250ms);
-    auto now = p.rss_kib();
-    if (now - last < 1024 && last - now < 1024)
-      return now;
-    last = now;
   }
-  return last;
+  return paused;
 }
 
 /// Opens `n` clients that send `request` and never read (a small receive buffer, so they back
@@ -70,25 +78,34 @@ void check_bounded(process& server, size_t n, const std::string& request) {
     if (!request.empty())
       idle.back()->send(request);
   }
-  auto settled = settled_rss(server);
+  auto paused = wait_until_paused(control, n);
+  auto settled = server.rss_kib();
   std::this_thread::sleep_for(1s);
   auto later = server.rss_kib();
   auto queued = queued_kib(control);
   auto buffers = static_cast<long>(n) * (high_water_kib + burst_kib);
-  INFO(n << " clients: queued " << queued << " KiB (bound " << buffers << "); RSS before " << before
-         << " KiB, settled " << settled << " KiB, a second later " << later << " KiB");
+  INFO(n << " clients, " << paused << " paused: queued " << queued << " KiB (bound " << buffers
+         << "); RSS before " << before << " KiB, all paused " << settled
+         << " KiB, a second later " << later << " KiB");
   CHECK(queued <= buffers);
 #if PLY_TEST_SANITIZED
-  // A sanitized producer is slow enough that the kernel's buffers may still take everything.
+  // A sanitized producer may take longer than the wait to fill every buffer.
   WARN("RSS bound and a full buffer not checked under a sanitizer");
 #else
-  CHECK(queued >= static_cast<long>(n) * 64);  // they really did not read
-  CHECK(settled - before < 2 * buffers + slack_kib);
-  CHECK(later - settled < 2048);
+  CHECK(paused == static_cast<long>(n));  // they really did not read
+  CHECK(later - before < 2 * buffers + slack_kib);
+  // Paused producers write nothing more, but for a burst that was already on its way (its
+  // message waited in the producer's mailbox behind the pause).
+  CHECK(later - settled < static_cast<long>(n) * burst_kib + 2048);
 #endif
   // Nobody was cut off: the first client still gets its stream once it reads.
   CHECK(idle.front()->read_exactly(100000).size() == 100000);
   CHECK(server.alive());
+  // Connections that close leave the count of paused producers.
+  idle.clear();
+  for (int i = 0; i < 100 && stat(control, "paused_producers") != 0; ++i)
+    std::this_thread::sleep_for(50ms);
+  CHECK(stat(control, "paused_producers") == 0);
 }
 
 } // namespace

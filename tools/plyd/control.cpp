@@ -72,6 +72,8 @@ public:
       out["max_connections"] = reactor().max_connections();
       out["refused_connections"] = reactor().refused_connections();
       out["queued_output_bytes"] = reactor().queued_output();
+      out["posted_output_bytes"] = reactor().posted_output();
+      out["paused_producers"] = reactor().paused_producers();
       out["services"] = info_->services;
       return out.dump();
     }};

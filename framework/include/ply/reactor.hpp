@@ -137,6 +137,14 @@ public:
   /// slow readers cost in buffers.
   size_t queued_output() const;
 
+  /// Of `queued_output`, the bytes written from other threads and still on their way to the
+  /// connection's reactor thread: what a busy reactor thread lags behind.
+  size_t posted_output() const;
+
+  /// Open connections whose producer is paused because the peer does not take what was written
+  /// (over the high-water mark), over all threads.
+  size_t paused_producers() const;
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

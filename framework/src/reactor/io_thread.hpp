@@ -65,9 +65,17 @@ public:
   /// Number of open connections, readable from any thread.
   std::atomic<size_t> open_count{0};
 
-  /// Bytes written to this thread's connections and not yet taken by their sockets, readable
-  /// from any thread (`reactor::queued_output`).
+  /// Bytes in this thread's connections' write buffers, readable from any thread
+  /// (`reactor::queued_output`).
   std::atomic<int64_t> output_bytes{0};
+
+  /// Bytes written to this thread's connections from other threads and not yet in their write
+  /// buffers (`reactor::posted_output`).
+  std::atomic<int64_t> posted_bytes{0};
+
+  /// Open connections whose producer is paused because the peer lags, readable from any thread
+  /// (`reactor::paused_producers`).
+  std::atomic<int64_t> paused_producers{0};
 
   /// The hard cap of each new connection's write buffer (`reactor::options::output_limit`).
   size_t output_limit = default_output_limit;

@@ -229,7 +229,22 @@ size_t reactor::connection_count() const {
 size_t reactor::queued_output() const {
   int64_t total = 0;
   for (auto& t : impl_->threads)
-    total += t->output_bytes.load(std::memory_order_relaxed);
+    total += t->output_bytes.load(std::memory_order_relaxed)
+             + t->posted_bytes.load(std::memory_order_relaxed);
+  return total > 0 ? static_cast<size_t>(total) : 0;
+}
+
+size_t reactor::posted_output() const {
+  int64_t total = 0;
+  for (auto& t : impl_->threads)
+    total += t->posted_bytes.load(std::memory_order_relaxed);
+  return total > 0 ? static_cast<size_t>(total) : 0;
+}
+
+size_t reactor::paused_producers() const {
+  int64_t total = 0;
+  for (auto& t : impl_->threads)
+    total += t->paused_producers.load(std::memory_order_relaxed);
   return total > 0 ? static_cast<size_t>(total) : 0;
 }
 

@@ -355,6 +355,7 @@ void stream_connection::close(caf::error reason, bool graceful) {
   wbuf_.shrink_to_fit();
   woff_ = 0;
   note_buffered();
+  end_flow();
   close_reason_ = reason;
   on_closed();
   if (trace::on())

@@ -136,6 +136,8 @@ private:
   /// Tells the protocol to pause or resume producing, once per change, from any thread; the
   /// messages keep the order of the changes.
   void set_producer_paused(bool paused);
+  /// The connection closed: a paused producer leaves the thread's count of paused ones.
+  void end_flow();
   /// A write would pass the output limit: the connection is closed, the write dropped.
   void refuse_output(size_t total);
   /// The lock that orders this connection's pause and resume messages: one of a few shared by
@@ -178,6 +180,7 @@ private:
   std::atomic<bool> blocked_{false};  ///< the last send left bytes behind (the peer lags)
   std::atomic<bool> producer_paused_{false};  ///< changed under flow_lock() only
   caf::actor flow_target_;  ///< the protocol, for pause and resume (guarded by flow_lock())
+  bool flow_ended_ = false;  ///< closed: a pause no longer counts (guarded by flow_lock())
   uint32_t interest_ = 0;  ///< epoll events registered with the poller
   state state_ = state::open;
   bool corked_ = false;  ///< written bytes wait for this burst's flush

@@ -84,7 +84,7 @@ void stream_connection::write(bytes_view data) {
 
 void stream_connection::add_pending(std::ptrdiff_t delta) {
   pending_.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
-  thread_.output_bytes.fetch_add(delta, std::memory_order_relaxed);
+  thread_.posted_bytes.fetch_add(delta, std::memory_order_relaxed);
 }
 
 void stream_connection::note_buffered() {
@@ -114,6 +114,8 @@ void stream_connection::set_producer_paused(bool paused) {
   if (producer_paused_.load(std::memory_order_relaxed) == paused)
     return;
   producer_paused_.store(paused, std::memory_order_relaxed);
+  if (!flow_ended_)
+    thread_.paused_producers.fetch_add(paused ? 1 : -1, std::memory_order_relaxed);
   if (!flow_target_)
     return;  // the protocol writes before it is attached: attach tells it
   auto waiting = outstanding();
@@ -128,6 +130,13 @@ void stream_connection::set_producer_paused(bool paused) {
     thread_.deliver(flow_target_, std::move(msg));
   else
     flow_target_->enqueue(nullptr, caf::make_message_id(), std::move(msg), nullptr);
+}
+
+void stream_connection::end_flow() {
+  std::lock_guard<std::mutex> lock{flow_lock()};
+  if (!flow_ended_ && producer_paused_.load(std::memory_order_relaxed))
+    thread_.paused_producers.fetch_sub(1, std::memory_order_relaxed);
+  flow_ended_ = true;
 }
 
 void stream_connection::do_write(bytes_view data) {

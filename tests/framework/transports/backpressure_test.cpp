@@ -126,6 +126,7 @@ TEST_CASE("backpressure: ten readers that never read cost at most the high-water
   CHECK(most >= n * default_high_water_mark);  // the readers were really not reading
   CHECK(rec->count("lost:output_limit") == 0);
   CHECK(rr.r.connection_count() == n);
+  CHECK(rr.r.paused_producers() == n);
 }
 
 TEST_CASE("backpressure: a producer that ignores pause_producing is cut off at the output limit, "
