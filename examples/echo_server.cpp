@@ -5,7 +5,7 @@
 
 class echo : public ply::protocol {
   void data_received(ply::bytes data) override {
-    transport().write(data);
+    transport().write(std::move(data));  // hands the buffer over: sent without a copy
   }
 };
 

@@ -95,9 +95,9 @@ public:
 
   caf::message_handler extra_behavior() override {
     return {
-      [this](line_atom, const std::string& text) {
+      [this](line_atom, std::string& text) {
         if (!closing_)
-          transport().write(text);
+          transport().write(std::move(text));  // the hub's batch goes to the socket uncopied
       },
       [this](close_atom, const std::string& why) {
         if (!closing_)
@@ -360,6 +360,7 @@ private:
     caf::actor hub;   ///< the hub of the user's node, for users of other nodes
     std::string node;
     std::string outbox;  ///< lines for a local user, sent at the end of the hub's burst
+    size_t last_outbox = 0;  ///< the size of the last one: the next starts that large
   };
 
   struct peer {
@@ -393,14 +394,23 @@ private:
       send(sender(), line_atom::value, with_crlf(text));
   }
 
+  /// An outbox this large is sent at once, not at the end of the burst.
+  static constexpr size_t max_outbox = 32 * 1024;
+
   /// Queues `line` for local user `u`. Everything queued in one burst of the hub's messages
   /// leaves as one message per user when the burst ends (a flush message the hub sends itself
   /// goes behind the messages already waiting), so a busy room costs one message per member per
-  /// burst instead of one per line, and nothing waits longer than the burst.
+  /// burst instead of one per line, and nothing waits longer than the burst. An outbox that
+  /// reaches `max_outbox` leaves at once: the memory a burst touches stays small and is reused
+  /// (fresh pages for every burst's outboxes cost more than the lines' copies).
   void queue(user& u, const std::string& line) {
-    if (u.outbox.empty())
+    if (u.outbox.empty()) {
       dirty_.push_back(u.name);
+      u.outbox.reserve(std::max(u.last_outbox, line.size()));  // no regrowth in a steady room
+    }
     u.outbox += line;
+    if (u.outbox.size() >= max_outbox && u.conn)
+      send_outbox(u);
     if (!flush_sent_) {
       flush_sent_ = true;
       send(this, flush_atom::value);
@@ -412,12 +422,17 @@ private:
     send_relays();
     for (auto& name : dirty_) {
       auto i = users_.find(name);
-      if (i == users_.end() || !i->second.conn || i->second.outbox.empty())
-        continue;
-      send(i->second.conn, line_atom::value, std::move(i->second.outbox));
-      i->second.outbox.clear();
+      if (i != users_.end() && i->second.conn && !i->second.outbox.empty())
+        send_outbox(i->second);
     }
     dirty_.clear();
+  }
+
+  /// Sends local user `u` the lines queued for it, as one message.
+  void send_outbox(user& u) {
+    u.last_outbox = u.outbox.size();
+    send(u.conn, line_atom::value, std::move(u.outbox));
+    u.outbox.clear();
   }
 
   caf::result<bool> claim(const std::string& name) {

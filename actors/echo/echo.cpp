@@ -6,7 +6,7 @@
 namespace ply::actors {
 
 void echo::data_received(bytes data) {
-  transport().write(data);
+  transport().write(std::move(data));  // the buffer read is the buffer sent: no copy
 }
 
 void register_echo_plugin(plugin_registry& reg) {

@@ -110,9 +110,9 @@ public:
 
   caf::message_handler extra_behavior() override {
     return {
-      [this](push_atom, const std::string& bytes) {
+      [this](push_atom, std::string& bytes) {
         if (!closing_)
-          transport().write(bytes);
+          transport().write(std::move(bytes));  // uncopied, unless other subscribers share it
       },
       [this](published_atom, uint64_t ticket, int64_t receivers) {
         answered(ticket, resp::integer(receivers));

@@ -16,6 +16,7 @@
 
 #include "socket_client.hpp"
 #include "process.hpp"
+#include "sanitizers.hpp"
 
 using namespace ply::test;
 using namespace std::chrono_literals;
@@ -462,4 +463,77 @@ TEST_CASE("plyd --max-connections: a flood past the limit is refused cleanly whi
   p.signal(SIGTERM);
   CHECK(p.wait() == 0);
   ::unlink(ready.c_str());
+}
+
+namespace {
+
+/// The environment of process `pid`, one "NAME=value" per entry.
+std::vector<std::string> environment_of(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/environ"};
+  std::vector<std::string> out;
+  for (std::string entry; std::getline(in, entry, '\0');)
+    out.push_back(entry);
+  return out;
+}
+
+/// Whether glibc marks the heap for huge pages on this machine: only where the kernel gives
+/// them on request (glibc leaves it to the kernel under "always", and "never" gives none), and
+/// not under a sanitizer, whose allocator is not glibc's.
+bool heap_marked_here() {
+#if PLY_TEST_SANITIZED
+  return false;
+#else
+  std::ifstream in{"/sys/kernel/mm/transparent_hugepage/enabled"};
+  std::string modes;
+  std::getline(in, modes);
+  return modes.find("[madvise]") != std::string::npos;
+#endif
+}
+
+/// Whether the heap of process `pid` asks for transparent huge pages ("hg" in its VmFlags).
+bool heap_asks_huge_pages(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/smaps"};
+  bool heap = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("[heap]") != std::string::npos)
+      heap = true;
+    else if (heap && line.rfind("VmFlags:", 0) == 0)
+      return line.find(" hg") != std::string::npos;
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("plyd's allocator asks for transparent huge pages, unless told not to or tuned already",
+          "[plyd]") {
+  using Catch::VectorContains;
+  const std::string env = "/usr/bin/env";
+  SECTION("by default") {
+    process p{{env, "-u", "GLIBC_TUNABLES", bin("plyd"), "echo", "--port", local}};
+    REQUIRE(p.port() != 0);
+    CHECK_THAT(environment_of(p.pid()),
+               VectorContains(std::string{"GLIBC_TUNABLES=glibc.malloc.hugetlb=1"}));
+    if (heap_marked_here())
+      CHECK(heap_asks_huge_pages(p.pid()));
+    else
+      WARN("transparent huge pages are not on request here (or a sanitizer runs): heap not checked");
+    CHECK(nc(p.port(), "still echoes\\n") == "still echoes\n");
+  }
+  SECTION("PLYD_HUGE_PAGES=0") {
+    process p{{env, "-u", "GLIBC_TUNABLES", "PLYD_HUGE_PAGES=0", bin("plyd"), "echo", "--port",
+               local}};
+    REQUIRE(p.port() != 0);
+    for (auto& e : environment_of(p.pid()))
+      CHECK(e.rfind("GLIBC_TUNABLES=", 0) != 0);
+    CHECK_FALSE(heap_asks_huge_pages(p.pid()));
+  }
+  SECTION("the operator's own GLIBC_TUNABLES is left as it is") {
+    process p{{env, "GLIBC_TUNABLES=glibc.malloc.tcache_count=0", bin("plyd"), "echo", "--port",
+               local}};
+    REQUIRE(p.port() != 0);
+    CHECK_THAT(environment_of(p.pid()),
+               VectorContains(std::string{"GLIBC_TUNABLES=glibc.malloc.tcache_count=0"}));
+    CHECK_FALSE(heap_asks_huge_pages(p.pid()));
+  }
 }

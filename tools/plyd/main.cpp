@@ -31,6 +31,7 @@
 #include "config.hpp"
 #include "control.hpp"
 #include "daemon.hpp"
+#include "huge_pages.hpp"
 #include "systemd.hpp"
 
 namespace {
@@ -192,6 +193,7 @@ ply::service_ptr build_service(const ply::plugin_registry& reg, const std::strin
 } // namespace
 
 int main(int argc, char** argv) {
+  plyd::run_with_huge_pages(argv);
   ply::plugin_registry reg;
   ply::actors::register_builtin_plugins(reg);
   try {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -28,6 +29,17 @@ public:
   /// Queues `data` for the peer; never blocks. After `lose_connection` or `abort_connection` the
   /// data is dropped (with a debug log).
   virtual void write(bytes_view data) = 0;
+
+  /// Queues `data` like `write(bytes_view)`, taking its buffer instead of copying it: a protocol
+  /// that built a large reply (a fan-out's batch of lines) hands it over as it is.
+  void write(bytes&& data) {
+    write_owned(std::move(data));
+  }
+
+  /// Queues a string literal (without this overload, `write("...")` would be ambiguous).
+  void write(const char* data) {
+    write(bytes_view{data});
+  }
 
   /// Writes several buffers in order, as one operation.
   virtual void write_sequence(const std::vector<bytes>& parts);
@@ -81,6 +93,9 @@ public:
 
 protected:
   friend class factory;
+
+  /// What `write(bytes&&)` does. Default: `write(bytes_view)`, a copy.
+  virtual void write_owned(bytes&& data);
 
   /// From now on delivers the connection's events to `protocol` (the factory that built it
   /// calls this once).

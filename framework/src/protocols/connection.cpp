@@ -17,7 +17,7 @@ void connection::write_line(std::string_view line) const {
   out.reserve(line.size() + 2);
   out.append(line);
   out.append("\r\n");
-  transport_->write(out);
+  transport_->write(std::move(out));
 }
 
 void connection::close() const {

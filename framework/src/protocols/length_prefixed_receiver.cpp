@@ -25,7 +25,7 @@ void length_prefixed_receiver::send_string(bytes_view message) {
     spdlog::error("[{}] not sent: {}", log_prefix(), describe(frame.error()));
     return;
   }
-  transport().write(*frame);
+  transport().write(std::move(*frame));
 }
 
 void length_prefixed_receiver::input_released(bytes held) {

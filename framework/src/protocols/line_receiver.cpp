@@ -20,7 +20,7 @@ void line_receiver::send_line(std::string_view line) {
   out.reserve(line.size() + line_ending_.size());
   out.append(line);
   out.append(line_ending_);
-  transport().write(out);
+  transport().write(std::move(out));
 }
 
 void line_receiver::set_raw_mode() {

@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -132,6 +133,33 @@ ssize_t io_thread::send(int fd, const char* data, size_t size) {
     }
   }
   return ::send(fd, data, size, MSG_NOSIGNAL);
+}
+
+ssize_t io_thread::send(int fd, iovec* iov, size_t count) {
+  if (count == 1)
+    return send(fd, static_cast<const char*>(iov[0].iov_base), iov[0].iov_len);
+  if (faults) {
+    size_t total = 0;
+    for (size_t i = 0; i < count; ++i)
+      total += iov[i].iov_len;
+    int err = 0;
+    auto allowed = faults->write_size(total, err);
+    if (err != 0) {
+      errno = err;
+      return -1;
+    }
+    // Only the first `allowed` bytes may go: the buffers past them are left out.
+    size_t kept = 0;
+    for (; kept < count && allowed > 0; ++kept) {
+      iov[kept].iov_len = std::min(iov[kept].iov_len, allowed);
+      allowed -= iov[kept].iov_len;
+    }
+    count = kept;
+  }
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = count;
+  return ::sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 
 void io_thread::watch(int fd, uint64_t id, uint32_t before, uint32_t after) {

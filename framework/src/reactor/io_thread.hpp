@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <sys/uio.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -95,6 +97,8 @@ public:
   /// `recv` and `send` as the fault plan lets them happen: -1 with `errno` set on failure.
   ssize_t receive(int fd, char* buf, size_t capacity);
   ssize_t send(int fd, const char* data, size_t size);
+  /// `sendmsg` over `count` buffers, as the fault plan lets it happen (it may shorten `iov`).
+  ssize_t send(int fd, iovec* iov, size_t count);
 
   /// Changes the epoll events watched on `fd` for connection `id` from `before` to `after`
   /// (level-triggered; 0 means not watched).

@@ -352,8 +352,6 @@ void stream_connection::close(caf::error reason, bool graceful) {
   if (queued() > 0)
     spdlog::debug("[conn {}] dropped {} unsent bytes on close", id_, queued());
   wbuf_.clear();
-  wbuf_.shrink_to_fit();
-  woff_ = 0;
   note_buffered();
   end_flow();
   close_reason_ = reason;

@@ -15,6 +15,7 @@
 
 #include "reactor/asio.hpp"
 #include "reactor/io_thread.hpp"
+#include "transports/write_queue.hpp"
 #include "ply/detail/traced_actor.hpp"
 #include "ply/transport.hpp"
 
@@ -39,6 +40,7 @@ public:
   /// Registers with the thread. Called on the owning thread right after construction.
   void open();
 
+  using transport::write;
   void write(bytes_view data) override;
   void lose_connection() override;
   void abort_connection() override;
@@ -60,6 +62,8 @@ public:
   void flush();
 
 protected:
+  void write_owned(bytes&& data) override;
+
   // -- for transports built on a stream (a child process's streams, transports/process_transport) --
 
   /// The protocol is attached (on the owning thread), before it hears anything.
@@ -110,8 +114,15 @@ private:
   template <class F>
   void post_in_order(F f);
 
+  /// `write` for a view or a buffer to take: counted against the limits here, queued on the
+  /// owning thread.
+  template <class Data>
+  void write_any(Data&& data);
+  void do_write(bytes&& data);
   void do_write(bytes_view data);
-  void queue_raw(bytes_view data);
+  /// Queues plain bytes for the socket (ciphertext once TLS runs).
+  template <class Data>
+  void queue_raw(Data&& data);
   void on_readable();
   void deliver_data(size_t n);
   /// The peer is done sending (end of stream, or TLS's close_notify).
@@ -154,7 +165,7 @@ private:
   void end_linger();
   static constexpr auto linger_time = std::chrono::seconds(2);
   size_t queued() const {
-    return wbuf_.size() - woff_;
+    return wbuf_.size();
   }
 
   io_thread& thread_;
@@ -167,8 +178,7 @@ private:
   caf::actor protocol_;
   detail::traced_actor* handler_ = nullptr;  ///< protocol_ as ply's actor, for handle_now
   uint64_t protocol_id_ = 0;  ///< for traces, also after protocol_ is let go
-  std::string wbuf_;
-  size_t woff_ = 0;
+  write_queue wbuf_;
   std::atomic<size_t> pending_{0};   ///< bytes of posted writes that have not run yet
   std::atomic<size_t> buffered_{0};  ///< `queued()`, readable from any thread
   // Marks and cap in 32 bits (up to 4 GiB; larger settings are clamped): an idle connection's

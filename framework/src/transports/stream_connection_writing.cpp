@@ -8,6 +8,8 @@
 
 #include <mutex>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include <caf/make_message.hpp>
 #include <spdlog/spdlog.h>
@@ -21,9 +23,25 @@
 
 namespace ply::detail {
 
+namespace {
+
+/// Buffers one send takes at most: more would only be sent if the socket took all of these.
+constexpr size_t max_iov = 64;
+
+} // namespace
+
 // -- writing --------------------------------------------------------------------------------------
 
 void stream_connection::write(bytes_view data) {
+  write_any(data);
+}
+
+void stream_connection::write_owned(bytes&& data) {
+  write_any(std::move(data));
+}
+
+template <class Data>
+void stream_connection::write_any(Data&& data) {
   if (data.empty())
     return;
   if (over_limit_.load(std::memory_order_relaxed)) {
@@ -56,16 +74,19 @@ void stream_connection::write(bytes_view data) {
   }
   bool posted = false;
   if (here) {
-    do_write(data);
+    do_write(std::forward<Data>(data));
   } else if (auto home = home_.lock()) {  // the thread's counters live as long as it does
-    add_pending(static_cast<std::ptrdiff_t>(data.size()));
-    post_in_order([this, copy = bytes{data}] {
+    auto size = data.size();
+    add_pending(static_cast<std::ptrdiff_t>(size));
+    // The copy (or the buffer handed over) travels to the reactor thread and is queued there as
+    // it is, not copied again.
+    post_in_order([this, size, copy = bytes{std::forward<Data>(data)}]() mutable {
       // Into the buffer first, then out of the count of writes on their way: a writer on another
       // thread never sees the total lower than it is (it would pause a write late).
-      do_write(copy);
-      add_pending(-static_cast<std::ptrdiff_t>(copy.size()));
+      do_write(std::move(copy));
+      add_pending(-static_cast<std::ptrdiff_t>(size));
     });
-    pending += data.size();
+    pending += size;
     posted = true;
   } else {
     spdlog::debug("[conn {}] dropped {} bytes written after the reactor stopped", id_, data.size());
@@ -139,6 +160,13 @@ void stream_connection::end_flow() {
   flow_ended_ = true;
 }
 
+void stream_connection::do_write(bytes&& data) {
+  if (state_ == state::open && !tls_)
+    queue_raw(std::move(data));
+  else
+    do_write(bytes_view{data});
+}
+
 void stream_connection::do_write(bytes_view data) {
   if (state_ != state::open) {
     spdlog::debug("[conn {}] dropped {} bytes written after the connection was closed", id_,
@@ -161,15 +189,15 @@ void stream_connection::push_tls() {
   std::string cipher;
   tls_->drain(cipher);
   if (!cipher.empty() && state_ != state::closed)
-    queue_raw(cipher);
+    queue_raw(std::move(cipher));
 }
 
-void stream_connection::queue_raw(bytes_view data) {
-  if (queued() == 0) {
-    wbuf_.clear();
-    woff_ = 0;
-  }
-  wbuf_.append(data.data(), data.size());
+template <class Data>
+void stream_connection::queue_raw(Data&& data) {
+  if constexpr (std::is_same_v<std::decay_t<Data>, bytes>)
+    wbuf_.push(std::move(data));
+  else
+    wbuf_.append(data);
   note_buffered();
   // Corked until the end of this burst, unless the socket is already waiting to be writable, or
   // the burst passed the high-water mark: a producer that writes on in the same turn (a message
@@ -203,7 +231,9 @@ void stream_connection::flush() {
 }
 
 void stream_connection::on_writable() {
-  auto n = thread_.send(fd_, wbuf_.data() + woff_, queued());
+  iovec iov[max_iov];
+  auto count = wbuf_.gather(iov, max_iov);
+  auto n = thread_.send(fd_, iov, count);
   if (n < 0) {
     if (!would_block(errno)) {
       fail(errno, "write");
@@ -215,20 +245,12 @@ void stream_connection::on_writable() {
     update_interest();
     return;
   }
-  woff_ += static_cast<size_t>(n);
+  wbuf_.consume(static_cast<size_t>(n));
   blocked_.store(queued() > 0, std::memory_order_relaxed);  // it did not take everything
   if (trace::on() && n > 0)
     trace::record("bytes_out", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
                                  std::to_string(protocol_id_) +
                                  ",\"n\":" + std::to_string(n));
-  if (queued() == 0) {
-    wbuf_.clear();
-    wbuf_.shrink_to_fit();
-    woff_ = 0;
-  } else if (woff_ > wbuf_.size() / 2) {
-    wbuf_.erase(0, woff_);
-    woff_ = 0;
-  }
   note_buffered();
   check_watermarks();
   if (queued() == 0 && half_close_pending_) {

@@ -22,7 +22,11 @@ void transport::write_sequence(const std::vector<bytes>& parts) {
   joined.reserve(total);
   for (auto& p : parts)
     joined += p;
-  write(joined);
+  write(std::move(joined));
+}
+
+void transport::write_owned(bytes&& data) {
+  write(bytes_view{data});
 }
 
 void transport::set_output_limit(size_t) {

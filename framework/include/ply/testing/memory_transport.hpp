@@ -62,6 +62,7 @@ public:
 
   // -- transport ---------------------------------------------------------------------------------
 
+  using transport::write;
   void write(bytes_view data) override;
   void lose_connection() override;
   void abort_connection() override;
