@@ -33,7 +33,7 @@ declare -A quick_args=(
   [pubsub]="--rounds 1"
   [web]="--rounds 1 --seconds 2"
   [kv]="--rounds 1"
-  [deferred]="--rounds 1"
+  [deferred]=""
   [remote]="--rounds 1"
   [connections]="--connections 5000"
 )
@@ -65,9 +65,9 @@ figure() {
     "web|file vs twisted") awk '/^4 KiB static file/ { print $NF }' "$out" ;;
     "kv|set vs memcached") awk '$1 == "set" { print $NF }' "$out" ;;
     "kv|get vs memcached") awk '$1 == "get" { print $NF }' "$out" ;;
-    "deferred|overhead vs caf") awk '/overhead/ { for (i = 1; i <= NF; ++i) if ($i ~ /^[0-9.]+x$/) { sub("x", "", $i); print $i; exit } }' "$out" ;;
+    "deferred|overhead vs caf") awk '/^ply::request -> deferred/ { sub("x", "", $NF); print $NF }' "$out" ;;
     "remote|vs caf") awk '/^ply \(cluster_service/ { print $NF }' "$out" ;;
-    "connections|bytes per idle conn") awk '/per idle connection/ { print $(NF - 1) }' "$out" | sed -n 1p ;;
+    "connections|bytes per idle conn") awk '/per idle connection:/ { for (i = 1; i < NF; ++i) if ($i == "connection:") print $(i + 1) }' "$out" ;;
   esac
 }
 
