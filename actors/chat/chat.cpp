@@ -361,6 +361,7 @@ private:
     std::string node;
     std::string outbox;  ///< lines for a local user, sent at the end of the hub's burst
     size_t last_outbox = 0;  ///< the size of the last one: the next starts that large
+    bool dirty = false;      ///< listed in dirty_: the outbox leaves at the end of the burst
   };
 
   struct peer {
@@ -404,10 +405,12 @@ private:
   /// reaches `max_outbox` leaves at once: the memory a burst touches stays small and is reused
   /// (fresh pages for every burst's outboxes cost more than the lines' copies).
   void queue(user& u, const std::string& line) {
-    if (u.outbox.empty()) {
+    if (!u.dirty) {
+      u.dirty = true;
       dirty_.push_back(u.name);
-      u.outbox.reserve(std::max(u.last_outbox, line.size()));  // no regrowth in a steady room
     }
+    if (u.outbox.empty())
+      u.outbox.reserve(std::max(u.last_outbox, line.size()));  // no regrowth in a steady room
     u.outbox += line;
     if (u.outbox.size() >= max_outbox && u.conn)
       send_outbox(u);
@@ -422,7 +425,10 @@ private:
     send_relays();
     for (auto& name : dirty_) {
       auto i = users_.find(name);
-      if (i != users_.end() && i->second.conn && !i->second.outbox.empty())
+      if (i == users_.end())
+        continue;
+      i->second.dirty = false;
+      if (i->second.conn && !i->second.outbox.empty())
         send_outbox(i->second);
     }
     dirty_.clear();

@@ -517,7 +517,7 @@ TEST_CASE("plyd's allocator asks for transparent huge pages, unless told not to 
     if (heap_marked_here())
       CHECK(heap_asks_huge_pages(p.pid()));
     else
-      WARN("transparent huge pages are not on request here (or a sanitizer runs): heap not checked");
+      WARN("no transparent huge pages on request here (or a sanitizer runs): heap not checked");
     CHECK(nc(p.port(), "still echoes\\n") == "still echoes\n");
   }
   SECTION("PLYD_HUGE_PAGES=0") {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Every benchmark in one go, and one table of their ratios against their anchors beside the ratios
-# README quotes (tools/bench/reference.tsv, with the commit they were measured at). The guard for
-# a change to the reactor, connection, protocol, factory, trace or hub path. --quick runs one
-# short round of each (about 6 minutes); without it each runs with its own defaults (about 30).
+# The main benchmarks in one go, and one table of their ratios against their anchors beside the
+# ratios README quotes (tools/bench/reference.tsv, with the commit they were measured at): the
+# guard for a change to the reactor, connection, protocol, factory, trace or hub path. --quick
+# runs one short round of each (about 6 minutes); without it each runs its defaults (about 30).
 #   tools/ply bench all [--quick] [--log DIR]
 set -euo pipefail
 bin=$1
@@ -43,9 +43,10 @@ for b in "${order[@]}"; do
   args=()
   $quick && read -r -a args <<<"${quick_args[$b]}"
   echo "[bench all] $b ${args[*]}" >&2
-  if ! "$here/$b.sh" "$bin" "${args[@]}" >"$log/$b.out" 2>"$log/$b.err"; then
-    echo "[bench all] $b failed (exit $?); its output: $log/$b.out, $log/$b.err" >&2
-  fi
+  "$here/$b.sh" "$bin" "${args[@]}" >"$log/$b.out" 2>"$log/$b.err" || {
+    rc=$?
+    echo "[bench all] $b failed (exit $rc); its output: $log/$b.out, $log/$b.err" >&2
+  }
 done
 
 # figure BENCH METRIC: this run's figure for one row of reference.tsv, read from the benchmark's
@@ -65,9 +66,12 @@ figure() {
     "web|file vs twisted") awk '/^4 KiB static file/ { print $NF }' "$out" ;;
     "kv|set vs memcached") awk '$1 == "set" { print $NF }' "$out" ;;
     "kv|get vs memcached") awk '$1 == "get" { print $NF }' "$out" ;;
-    "deferred|overhead vs caf") awk '/^ply::request -> deferred/ { sub("x", "", $NF); print $NF }' "$out" ;;
+    "deferred|overhead vs caf")
+      awk '/^ply::request -> deferred/ { sub("x", "", $NF); print $NF }' "$out" ;;
     "remote|vs caf") awk '/^ply \(cluster_service/ { print $NF }' "$out" ;;
-    "connections|bytes per idle conn") awk '/per idle connection:/ { for (i = 1; i < NF; ++i) if ($i == "connection:") print $(i + 1) }' "$out" ;;
+    "connections|bytes per idle conn")
+      awk '/per idle connection:/ { for (i = 1; i < NF; ++i) if ($i == "connection:") print $(i + 1) }' \
+        "$out" ;;
   esac
 }
 
@@ -77,6 +81,8 @@ printf '\n%-12s %-26s %10s %10s %9s  %s\n' benchmark figure now README change "R
 while IFS=$'\t' read -r bench metric readme commit; do
   [[ -z $bench || $bench == \#* ]] && continue
   now=$(figure "$bench" "$metric")
-  change=$(awk -v a="${now:-}" -v b="$readme" 'BEGIN { if (a == "" || b + 0 == 0) print "-"; else printf "%+.0f%%", (a / b - 1) * 100 }')
-  printf '%-12s %-26s %10s %10s %9s  %s\n' "$bench" "$metric" "${now:--}" "$readme" "$change" "$commit"
+  change=$(awk -v a="${now:-}" -v b="$readme" \
+    'BEGIN { if (a == "" || b + 0 == 0) print "-"; else printf "%+.0f%%", (a / b - 1) * 100 }')
+  printf '%-12s %-26s %10s %10s %9s  %s\n' "$bench" "$metric" "${now:--}" "$readme" "$change" \
+    "$commit"
 done <"$here/reference.tsv"

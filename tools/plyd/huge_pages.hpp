@@ -8,8 +8,10 @@ namespace plyd {
 /// `PLYD_HUGE_PAGES=0`. A fan-out touches fresh memory in every burst, and on a virtual machine a
 /// page fault per 4 KiB cost more than the copies themselves (a chat with 100 users: 17,500 faults
 /// and 4M deliveries/s, against 1,500 and 14M). The tunable is read only when a process starts,
-/// hence the exec: same pid, same arguments, before anything else happened. If the exec fails,
-/// plyd carries on as it was.
+/// hence the exec: same pid, same arguments, before anything else happened. The exec'd plyd is
+/// marked (`PLYD_HUGE_PAGES=started`), never execs again, and takes both variables out of the
+/// environment its own children get. No exec in glibc's secure mode (set-user-ID, file
+/// capabilities), which ignores the tunable; if the exec fails, plyd carries on.
 void run_with_huge_pages(char** argv);
 
 } // namespace plyd

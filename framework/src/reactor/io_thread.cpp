@@ -124,20 +124,11 @@ ssize_t io_thread::receive(int fd, char* buf, size_t capacity) {
 }
 
 ssize_t io_thread::send(int fd, const char* data, size_t size) {
-  if (faults) {
-    int err = 0;
-    size = faults->write_size(size, err);
-    if (err != 0) {
-      errno = err;
-      return -1;
-    }
-  }
-  return ::send(fd, data, size, MSG_NOSIGNAL);
+  iovec one{const_cast<char*>(data), size};
+  return send(fd, &one, 1);
 }
 
 ssize_t io_thread::send(int fd, iovec* iov, size_t count) {
-  if (count == 1)
-    return send(fd, static_cast<const char*>(iov[0].iov_base), iov[0].iov_len);
   if (faults) {
     size_t total = 0;
     for (size_t i = 0; i < count; ++i)
@@ -156,6 +147,8 @@ ssize_t io_thread::send(int fd, iovec* iov, size_t count) {
     }
     count = kept;
   }
+  if (count == 1)  // send(2) is the shorter path through the kernel
+    return ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = count;

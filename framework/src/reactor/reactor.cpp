@@ -226,26 +226,37 @@ size_t reactor::connection_count() const {
   return impl_->open_connections();
 }
 
-size_t reactor::queued_output() const {
+namespace {
+
+/// The sum of the counters of `threads` that `read` gives, never below 0 (each is updated on
+/// its own, so a sum read meanwhile may be).
+template <class Threads, class Read>
+size_t sum_over(const Threads& threads, Read read) {
   int64_t total = 0;
-  for (auto& t : impl_->threads)
-    total += t->output_bytes.load(std::memory_order_relaxed)
-             + t->posted_bytes.load(std::memory_order_relaxed);
+  for (auto& t : threads)
+    total += read(*t);
   return total > 0 ? static_cast<size_t>(total) : 0;
+}
+
+int64_t load(const std::atomic<int64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+
+} // namespace
+
+size_t reactor::queued_output() const {
+  return sum_over(impl_->threads, [](const detail::io_thread& t) {
+    return load(t.output_bytes) + load(t.posted_bytes);
+  });
 }
 
 size_t reactor::posted_output() const {
-  int64_t total = 0;
-  for (auto& t : impl_->threads)
-    total += t->posted_bytes.load(std::memory_order_relaxed);
-  return total > 0 ? static_cast<size_t>(total) : 0;
+  return sum_over(impl_->threads, [](const detail::io_thread& t) { return load(t.posted_bytes); });
 }
 
 size_t reactor::paused_producers() const {
-  int64_t total = 0;
-  for (auto& t : impl_->threads)
-    total += t->paused_producers.load(std::memory_order_relaxed);
-  return total > 0 ? static_cast<size_t>(total) : 0;
+  return sum_over(impl_->threads,
+                  [](const detail::io_thread& t) { return load(t.paused_producers); });
 }
 
 } // namespace ply

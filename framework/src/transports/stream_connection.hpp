@@ -111,14 +111,18 @@ private:
   template <class F>
   void on_thread(F f);
   bool runs_now() const;
+  /// Posts `f` to the owning thread, behind the calls posted before it; false when the thread
+  /// no longer takes work (it stopped), and `f` is dropped.
   template <class F>
-  void post_in_order(F f);
+  bool post_in_order(F f);
 
   /// `write` for a view or a buffer to take: counted against the limits here, queued on the
   /// owning thread.
   template <class Data>
   void write_any(Data&& data);
+  /// Queues `data` on the owning thread: taken as it is, unless TLS must encrypt it.
   void do_write(bytes&& data);
+  /// Queues a copy of `data` (through TLS once it runs); dropped after the connection closed.
   void do_write(bytes_view data);
   /// Queues plain bytes for the socket (ciphertext once TLS runs).
   template <class Data>
@@ -211,7 +215,7 @@ inline bool stream_connection::runs_now() const {
 }
 
 template <class F>
-void stream_connection::post_in_order(F f) {
+bool stream_connection::post_in_order(F f) {
   posted_.fetch_add(1, std::memory_order_acq_rel);
   auto run = [self = shared_from_this(), f = std::move(f)]() mutable {
     self->posted_.fetch_sub(1, std::memory_order_acq_rel);
@@ -220,6 +224,7 @@ void stream_connection::post_in_order(F f) {
   auto posted = io_thread::post_ordered(home_, std::move(run));
   if (!posted)
     posted_.fetch_sub(1, std::memory_order_acq_rel);
+  return static_cast<bool>(posted);
 }
 
 template <class F>

@@ -80,14 +80,18 @@ void stream_connection::write_any(Data&& data) {
     add_pending(static_cast<std::ptrdiff_t>(size));
     // The copy (or the buffer handed over) travels to the reactor thread and is queued there as
     // it is, not copied again.
-    post_in_order([this, size, copy = bytes{std::forward<Data>(data)}]() mutable {
+    posted = post_in_order([this, size, copy = bytes{std::forward<Data>(data)}]() mutable {
       // Into the buffer first, then out of the count of writes on their way: a writer on another
       // thread never sees the total lower than it is (it would pause a write late).
       do_write(std::move(copy));
       add_pending(-static_cast<std::ptrdiff_t>(size));
     });
+    if (!posted) {  // the reactor thread stopped meanwhile
+      add_pending(-static_cast<std::ptrdiff_t>(size));
+      spdlog::debug("[conn {}] dropped {} bytes written after the reactor stopped", id_, size);
+      return;
+    }
     pending += size;
-    posted = true;
   } else {
     spdlog::debug("[conn {}] dropped {} bytes written after the reactor stopped", id_, data.size());
     return;
@@ -231,26 +235,41 @@ void stream_connection::flush() {
 }
 
 void stream_connection::on_writable() {
-  iovec iov[max_iov];
-  auto count = wbuf_.gather(iov, max_iov);
-  auto n = thread_.send(fd_, iov, count);
-  if (n < 0) {
-    if (!would_block(errno)) {
-      fail(errno, "write");
-      return;
+  // Sends until the queue is empty or the socket takes less than it is offered: a queue of more
+  // buffers than one send takes is not a peer that lags.
+  size_t sent = 0;
+  bool refused = false;
+  while (queued() > 0 && !refused) {
+    iovec iov[max_iov];
+    auto count = wbuf_.gather(iov, max_iov);
+    size_t offered = 0;
+    for (size_t i = 0; i < count; ++i)
+      offered += iov[i].iov_len;
+    auto n = thread_.send(fd_, iov, count);
+    if (n < 0) {
+      if (!would_block(errno)) {
+        fail(errno, "write");
+        return;
+      }
+      refused = true;
+      break;
     }
+    wbuf_.consume(static_cast<size_t>(n));
+    sent += static_cast<size_t>(n);
+    refused = static_cast<size_t>(n) < offered;
+  }
+  if (sent == 0 && refused) {
     // Not ready: a flush of corked writes must now wait for the socket (it was not watched).
     blocked_.store(true, std::memory_order_relaxed);
     check_watermarks();
     update_interest();
     return;
   }
-  wbuf_.consume(static_cast<size_t>(n));
   blocked_.store(queued() > 0, std::memory_order_relaxed);  // it did not take everything
-  if (trace::on() && n > 0)
+  if (trace::on() && sent > 0)
     trace::record("bytes_out", "\"conn\":" + std::to_string(id_) + ",\"actor\":" +
                                  std::to_string(protocol_id_) +
-                                 ",\"n\":" + std::to_string(n));
+                                 ",\"n\":" + std::to_string(sent));
   note_buffered();
   check_watermarks();
   if (queued() == 0 && half_close_pending_) {

@@ -57,7 +57,7 @@ void write_queue::consume(size_t n) {
     auto left = bufs_[head_].size() - off_;
     if (n < left) {
       off_ += n;
-      return;
+      break;
     }
     n -= left;
     bytes{}.swap(bufs_[head_]);  // sent: its memory goes now, not when the list is emptied

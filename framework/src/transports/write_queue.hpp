@@ -36,8 +36,15 @@ public:
     return size_;
   }
 
+  /// Whether nothing is queued.
   bool empty() const {
     return size_ == 0;
+  }
+
+  /// Entries in the list, sent ones not dropped yet included: at most twice those with bytes
+  /// left, whatever the sends took.
+  size_t entries() const {
+    return bufs_.size();
   }
 
   /// Points up to `max` iovecs at the queued bytes, in order; returns how many it filled.

@@ -117,3 +117,18 @@ TEST_CASE("write queue: a buffer handed over is sent from where it is, small wri
   CHECK(small.empty());
   CHECK(small.gather(iov, 8) == 0);
 }
+
+TEST_CASE("write queue: a peer that never lets it empty does not grow its list", "[write_queue]") {
+  // Buffers handed over, each an entry of its own; every send ends inside a buffer.
+  write_queue q;
+  const size_t piece = 2000;
+  iovec iov[8];
+  for (int i = 0; i < 10000; ++i) {
+    q.push(std::string(piece, 'x'));
+    q.gather(iov, 8);
+    q.consume(piece - 7);
+    INFO("after " << i + 1 << " writes: " << q.size() << " bytes in " << q.entries()
+                  << " entries");
+    REQUIRE(q.entries() <= 2 * (q.size() / piece + 2));
+  }
+}
