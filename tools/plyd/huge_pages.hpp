@@ -11,7 +11,8 @@ namespace plyd {
 /// hence the exec: same pid, same arguments, before anything else happened. The exec'd plyd is
 /// marked (`PLYD_HUGE_PAGES=started`), never execs again, and takes both variables out of the
 /// environment its own children get. No exec in glibc's secure mode (set-user-ID, file
-/// capabilities), which ignores the tunable; if the exec fails, plyd carries on.
+/// capabilities), which ignores the tunable, nor in a sanitizer build, whose allocator is not
+/// glibc's; if the exec fails, plyd carries on.
 void run_with_huge_pages(char** argv);
 
 } // namespace plyd
