@@ -75,26 +75,26 @@ void stream_connection::write_any(Data&& data) {
   bool posted = false;
   if (here) {
     do_write(std::forward<Data>(data));
-  } else if (auto home = home_.lock()) {  // the thread's counters live as long as it does
+  } else {
     auto size = data.size();
-    add_pending(static_cast<std::ptrdiff_t>(size));
-    // The copy (or the buffer handed over) travels to the reactor thread and is queued there as
-    // it is, not copied again.
-    posted = post_in_order([this, size, copy = bytes{std::forward<Data>(data)}]() mutable {
-      // Into the buffer first, then out of the count of writes on their way: a writer on another
-      // thread never sees the total lower than it is (it would pause a write late).
-      do_write(std::move(copy));
-      add_pending(-static_cast<std::ptrdiff_t>(size));
-    });
-    if (!posted) {  // the reactor thread stopped meanwhile
-      add_pending(-static_cast<std::ptrdiff_t>(size));
+    if (auto home = home_.lock()) {  // the thread's counters live as long as it does
+      add_pending(static_cast<std::ptrdiff_t>(size));
+      // The copy (or the buffer handed over) travels to the reactor thread and is queued there
+      // as it is, not copied again.
+      posted = post_in_order([this, size, copy = bytes{std::forward<Data>(data)}]() mutable {
+        // Into the buffer first, then out of the count of writes on their way: a writer on
+        // another thread never sees the total lower than it is (it would pause a write late).
+        do_write(std::move(copy));
+        add_pending(-static_cast<std::ptrdiff_t>(size));
+      });
+      if (!posted)  // the reactor thread stopped meanwhile
+        add_pending(-static_cast<std::ptrdiff_t>(size));
+    }
+    if (!posted) {
       spdlog::debug("[conn {}] dropped {} bytes written after the reactor stopped", id_, size);
       return;
     }
     pending += size;
-  } else {
-    spdlog::debug("[conn {}] dropped {} bytes written after the reactor stopped", id_, data.size());
-    return;
   }
   // Paused now, not once the reactor went through every write posted meanwhile.
   if (total > high_water_.load(std::memory_order_relaxed) && (blocked || pending > 0)
@@ -198,7 +198,7 @@ void stream_connection::push_tls() {
 
 template <class Data>
 void stream_connection::queue_raw(Data&& data) {
-  if constexpr (std::is_same_v<std::decay_t<Data>, bytes>)
+  if constexpr (std::is_same_v<Data, bytes>)  // a buffer handed over (an rvalue), never an lvalue
     wbuf_.push(std::move(data));
   else
     wbuf_.append(data);
