@@ -2,6 +2,7 @@
 #include "reactor/connecting.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,57 +41,77 @@ void connect_unix(reactor_core& core, io_thread& thr, const std::string& path, c
                       });
 }
 
-/// One TCP connection attempt: resolving, then connecting, under one timer.
+/// One TCP connection attempt: looking the host up, then connecting, under one timer.
 struct attempt {
-  explicit attempt(asio::io_context& ioc) : resolver(ioc), sock(ioc), timer(ioc) {
+  explicit attempt(asio::io_context& ioc) : sock(ioc), timer(ioc) {
   }
-  tcp::resolver resolver;
   tcp::socket sock;
   asio::steady_timer timer;
+  bool looking_up = false;
   bool timed_out = false;
 };
+
+/// Connects `at` to the first of `endpoints` that answers and hands the socket over.
+void connect_to(reactor_core& core, io_thread& thr, std::shared_ptr<attempt> at,
+                const name_lookup::endpoints& endpoints, const caf::actor& f,
+                const std::function<void(errc, const std::string&)>& failed, tls_context_ptr tls) {
+  asio::async_connect(at->sock, endpoints,
+                      [&core, &thr, at, f, failed, tls](const boost::system::error_code& ec,
+                                                        const tcp::endpoint&) {
+                        at->timer.cancel();
+                        if (at->timed_out)
+                          failed(errc::timeout, "connection timed out");
+                        else if (ec == asio::error::connection_refused)
+                          failed(errc::connection_refused, "connection refused");
+                        else if (ec)
+                          failed(errc::connect_failed, ec.message());
+                        else
+                          core.new_connection(thr, std::move(at->sock), f, tls);
+                      });
+}
 
 void connect_tcp(reactor_core& core, io_thread& thr, const endpoint& ep, caf::actor f,
                  std::chrono::seconds timeout, tls_context_ptr tls) {
   auto at = std::make_shared<attempt>(thr.ioc);
   auto target = address{ep.host, ep.port}.to_string();
-  auto failed = [f, target](errc code, const std::string& why) {
+  std::function<void(errc, const std::string&)> failed = [f, target](errc code,
+                                                                     const std::string& why) {
     connect_failed(f, target, code, why);
   };
   at->timer.expires_after(timeout);
-  at->timer.async_wait([at](const boost::system::error_code& ec) {
+  at->timer.async_wait([at, failed](const boost::system::error_code& ec) {
     if (ec)
       return;
     at->timed_out = true;
-    at->resolver.cancel();
+    if (at->looking_up) {  // the lookup's answer, whenever it comes, is dropped
+      failed(errc::timeout, "connection timed out");
+      return;
+    }
     boost::system::error_code ignored;
-    at->sock.close(ignored);
+    at->sock.close(ignored);  // the connect's handler says it timed out
   });
-  at->resolver.async_resolve(
-    ep.host, std::to_string(ep.port),
-    [&core, &thr, at, f, failed, tls](const boost::system::error_code& ec,
-                                      tcp::resolver::results_type results) {
-      if (ec) {
-        at->timer.cancel();
-        failed(at->timed_out ? errc::timeout : errc::connect_failed,
-               at->timed_out ? "connection timed out"
-                             : "cannot resolve host (" + ec.message() + ")");
-        return;
-      }
-      asio::async_connect(at->sock, results,
-                          [&core, &thr, at, f, failed, tls](const boost::system::error_code& cec,
-                                                            const tcp::endpoint&) {
-                            at->timer.cancel();
-                            if (at->timed_out)
-                              failed(errc::timeout, "connection timed out");
-                            else if (cec == asio::error::connection_refused)
-                              failed(errc::connection_refused, "connection refused");
-                            else if (cec)
-                              failed(errc::connect_failed, cec.message());
-                            else
-                              core.new_connection(thr, std::move(at->sock), f, tls);
-                          });
-    });
+  boost::system::error_code not_numeric;
+  auto numeric = asio::ip::make_address(ep.host, not_numeric);
+  if (!not_numeric) {
+    connect_to(core, thr, at, {tcp::endpoint{numeric, ep.port}}, f, failed, tls);
+    return;
+  }
+  at->looking_up = true;
+  core.names.resolve(ep.host, std::to_string(ep.port), thr.shared_from_this(),
+                     [&core, &thr, at, f, failed, tls](const boost::system::error_code& ec,
+                                                       name_lookup::endpoints found) {
+                       if (at->timed_out)
+                         return;
+                       at->looking_up = false;
+                       if (ec || found.empty()) {
+                         at->timer.cancel();
+                         failed(errc::connect_failed, "cannot resolve host ("
+                                                        + (ec ? ec.message() : "no address")
+                                                        + ")");
+                         return;
+                       }
+                       connect_to(core, thr, at, found, f, failed, tls);
+                     });
 }
 
 } // namespace
@@ -115,7 +136,7 @@ caf::expected<caf::actor> connect(reactor_core& core, std::string_view text,
     timeout = std::chrono::seconds(std::stoi(i->second));
   auto f = core.factory_for(factory, make);
   auto& thr = core.pick_thread();
-  asio::post(thr.ioc, [&core, &thr, ep = *ep, f, timeout, tls] {
+  thr.post([&core, &thr, ep = *ep, f, timeout, tls] {
     if (ep.type == endpoint::kind::unix_socket)
       connect_unix(core, thr, ep.path, f);
     else

@@ -2,12 +2,17 @@
 #include "reactor/io_thread.hpp"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include <caf/abstract_actor.hpp>
 #include <caf/actor.hpp>
@@ -19,6 +24,7 @@
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
+#include "reactor/watching_epoll.hpp"
 #include "transports/stream_connection.hpp"
 
 namespace ply::detail {
@@ -27,6 +33,26 @@ namespace {
 
 /// Messages an actor may handle per resume before other handlers on the thread get a turn.
 constexpr size_t max_throughput = 128;
+
+/// Event ids of the thread's own set that are not connections (connection ids count up from 1).
+constexpr uint64_t asio_event = ~uint64_t{0};
+constexpr uint64_t wake_event = ~uint64_t{0} - 1;
+
+/// Sockets handled per `epoll_wait`.
+constexpr int max_events = 256;
+
+bool nested_wanted() {
+  const char* v = std::getenv("PLY_REACTOR_NESTED");
+  return v != nullptr && std::string_view{v} == "1";
+}
+
+void watch_fd(int set, int fd, uint64_t id) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = id;
+  if (::epoll_ctl(set, EPOLL_CTL_ADD, fd, &ev) != 0)
+    throw std::runtime_error(std::string{"epoll_ctl failed: "} + std::strerror(errno));
+}
 
 } // namespace
 
@@ -41,8 +67,21 @@ io_thread::io_thread(caf::actor_system& sys, size_t index)
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0)
     throw std::runtime_error(std::string{"epoll_create1 failed: "} + std::strerror(errno));
+  // Asio registers the set as a descriptor in its own epoll set: the one set that now watches it.
   poller_.emplace(ioc, epoll_fd_);
-  arm_poller();
+  if (!nested_wanted())
+    asio_fd_ = watching_epoll(epoll_fd_);
+  if (asio_fd_ < 0) {
+    arm_poller();
+    return;
+  }
+  poller_->release();  // out of Asio's set, still open: a set cannot watch the set watching it
+  poller_.reset();
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0)
+    throw std::runtime_error(std::string{"eventfd failed: "} + std::strerror(errno));
+  watch_fd(epoll_fd_, asio_fd_, asio_event);
+  watch_fd(epoll_fd_, wake_fd_, wake_event);
 }
 
 bool io_thread::post_ordered(const std::weak_ptr<io_thread>& home, std::function<void()> f) {
@@ -58,7 +97,7 @@ bool io_thread::post_ordered(const std::weak_ptr<io_thread>& home, std::function
   // A raw pointer: the handler lives in this thread's own io_context, so it cannot outlive it
   // (a shared one would keep the thread alive from inside a stopped context).
   if (first)
-    asio::post(t->ioc, [self = t.get()] { self->run_ordered(); });
+    t->post([self = t.get()] { self->run_ordered(); });
   return true;
 }
 
@@ -81,6 +120,20 @@ void io_thread::run_ordered() {
 
 io_thread::~io_thread() {
   stop();
+  if (poller_)
+    poller_->release();
+  poller_.reset();
+  ::close(epoll_fd_);
+  if (wake_fd_ >= 0)
+    ::close(wake_fd_);
+}
+
+void io_thread::wake() {
+  posted_.fetch_add(1, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst)) {
+    uint64_t one = 1;
+    [[maybe_unused]] auto ignored = ::write(wake_fd_, &one, sizeof(one));
+  }
 }
 
 void io_thread::exec_later(caf::resumable* job) {
@@ -94,7 +147,7 @@ void io_thread::exec_later(caf::resumable* job) {
     return;
   }
   caf::intrusive_ptr<caf::resumable> owned{job, false};
-  asio::post(ioc, [this, owned = std::move(owned)]() mutable { resume(owned.detach()); });
+  post([this, owned = std::move(owned)]() mutable { resume(owned.detach()); });
 }
 
 void io_thread::resume(caf::resumable* job) {
@@ -172,13 +225,27 @@ void io_thread::arm_poller() {
 }
 
 void io_thread::on_poller_ready() {
-  constexpr int max_events = 256;
   epoll_event events[max_events];
-  auto n = ::epoll_wait(epoll_fd_, events, max_events, 0);
+  handle_events(events, ::epoll_wait(epoll_fd_, events, max_events, 0));
+  flush_all();
+  arm_poller();
+}
+
+bool io_thread::handle_events(const epoll_event* events, int n) {
+  bool asio_ready = false;
   for (int i = 0; i < n; ++i) {
     // Looked up by id: a connection closed earlier in this batch is simply gone. (Copied out
     // first: epoll_event is packed, so a reference to its field would be misaligned.)
     uint64_t id = events[i].data.u64;
+    if (id == wake_event) {
+      uint64_t count = 0;
+      [[maybe_unused]] auto ignored = ::read(wake_fd_, &count, sizeof(count));
+      continue;
+    }
+    if (id == asio_event) {
+      asio_ready = true;
+      continue;
+    }
     auto it = connections.find(id);
     if (it != connections.end()) {
       auto conn = it->second;
@@ -187,13 +254,39 @@ void io_thread::on_poller_ready() {
       run_ready_jobs();
     }
   }
-  flush_all();
-  arm_poller();
+  return asio_ready;
+}
+
+void io_thread::run_own_loop() {
+  epoll_event events[max_events];
+  uint64_t seen = 0;
+  bool poll_asio = true;
+  for (;;) {
+    // Asio's queue is looked at when its set is ready, after a post, and after a quiet spell: a
+    // read that only echoes costs one epoll_wait, as in a loop written by hand.
+    if (poll_asio) {
+      seen = posted_.load(std::memory_order_seq_cst);
+      ioc.poll();
+      flush_all();
+      if (ioc.stopped())
+        return;
+    }
+    // Asleep from here: a post counted before the next line is seen there, a later one wakes.
+    sleeping_.store(true, std::memory_order_seq_cst);
+    bool pending = posted_.load(std::memory_order_seq_cst) != seen || !to_flush_.empty();
+    auto sleep_ms = pending ? 0 : static_cast<int>(quiet_spell.count());
+    auto n = ::epoll_wait(epoll_fd_, events, max_events, sleep_ms);
+    sleeping_.store(false, std::memory_order_relaxed);
+    bool asio_ready = handle_events(events, n);
+    flush_all();
+    poll_asio = asio_ready || n <= 0 || posted_.load(std::memory_order_seq_cst) != seen;
+  }
 }
 
 void io_thread::flush_soon(std::shared_ptr<stream_connection> conn) {
   to_flush_.push_back(std::move(conn));
-  if (!flush_posted_) {
+  // The own loop flushes after every batch and every poll; inside Asio's loop a handler does.
+  if (!flush_posted_ && nested()) {
     flush_posted_ = true;
     asio::post(ioc, [this] {
       flush_posted_ = false;
@@ -242,7 +335,10 @@ void io_thread::run_ready_jobs() {
 
 void io_thread::run() {
   current_ = this;
-  ioc.run();
+  if (nested())
+    ioc.run();
+  else
+    run_own_loop();
   current_ = nullptr;
 }
 
@@ -253,6 +349,8 @@ void io_thread::start_thread() {
 void io_thread::stop() {
   guard_.reset();
   ioc.stop();
+  if (!nested())
+    wake();
   if (thread_.joinable())
     thread_.join();
 }

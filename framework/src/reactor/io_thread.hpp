@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <sys/epoll.h>
 #include <sys/uio.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -27,6 +29,14 @@ class stream_connection;
 /// One reactor thread: an `io_context` that is also a CAF execution unit. An actor enqueued with
 /// this unit as host is resumed by a handler posted to the `io_context`, so a protocol actor runs
 /// on the thread that owns its socket, right after the read that woke it.
+///
+/// The thread blocks in its own epoll set, which holds its connections' sockets and Asio's epoll
+/// set (timers, listeners, UDP, signals): a read wakes it directly, with no second set to pass
+/// through and nothing to re-arm. Asio's handlers run between batches (`io_context::poll`). Asio
+/// wakes a thread only when the thread blocks inside Asio, so everything posted to this thread
+/// from another one goes through `post`, which wakes it. Where Asio's set cannot be found (no
+/// `/proc`), or with `PLY_REACTOR_NESTED=1`, the thread runs inside Asio's loop instead, with its
+/// own set watched there as one descriptor.
 class io_thread final : public caf::execution_unit, public std::enable_shared_from_this<io_thread> {
 public:
   io_thread(caf::actor_system& sys, size_t index);
@@ -39,8 +49,21 @@ public:
     return current_ == this;
   }
 
-  /// Runs the `io_context` on the calling thread until `stop`.
+  /// Runs the thread's loop on the calling thread until `stop`.
   void run();
+
+  /// Runs `f` on this thread, from whichever thread: the one way to post here (a plain
+  /// `asio::post` could wait until something else woke the thread).
+  template <class F>
+  void post(F&& f) {
+    asio::post(ioc, std::forward<F>(f));
+    wake();
+  }
+
+  /// Whether the thread runs inside Asio's loop (see the class comment).
+  bool nested() const {
+    return poller_.has_value();
+  }
 
   /// Runs the `io_context` on a new thread.
   void start_thread();
@@ -79,6 +102,10 @@ public:
   /// (`reactor::paused_producers`).
   std::atomic<int64_t> paused_producers{0};
 
+  /// The longest the thread sleeps without looking at Asio's queue: a handler that Asio queued
+  /// without waking anyone (a completion made outside its loop) waits at most this long.
+  std::chrono::milliseconds quiet_spell{1000};
+
   /// The hard cap of each new connection's write buffer (`reactor::options::output_limit`).
   size_t output_limit = default_output_limit;
 
@@ -112,7 +139,7 @@ public:
     auto t = home.lock();
     if (!t)
       return false;
-    asio::post(t->ioc, std::forward<F>(f));
+    t->post(std::forward<F>(f));
     return true;
   }
 
@@ -123,6 +150,10 @@ public:
   static bool post_ordered(const std::weak_ptr<io_thread>& home, std::function<void()> f);
 
 private:
+  void run_own_loop();
+  /// Handles a batch of the thread's own set; returns whether Asio's set was ready in it.
+  bool handle_events(const epoll_event* events, int n);
+  void wake();
   void run_ordered();
   void resume(caf::resumable* job);
   void run_ready_jobs();
@@ -130,15 +161,27 @@ private:
   void on_poller_ready();
   void flush_all();
 
-  /// The poller: a level-triggered epoll set of this thread's sockets, itself watched by Asio. A
-  /// ready batch costs one epoll_wait, and a socket stays registered for reading for its lifetime
-  /// instead of re-arming a one-shot wait (an epoll_ctl) after every read.
+  /// The thread's level-triggered epoll set: its sockets (a socket stays registered for reading for
+  /// its lifetime), Asio's set and `wake_fd_`. Owned here.
   int epoll_fd_ = -1;
+
+  /// Asio's epoll set, watched in `epoll_fd_` (owned by Asio); -1 when nested.
+  int asio_fd_ = -1;
+
+  /// An eventfd that `wake` writes while the thread sleeps in `epoll_wait`.
+  int wake_fd_ = -1;
+
+  /// Posts from other threads, counted, and whether the thread is (about to be) asleep: a post
+  /// counted before the thread looked finds the count changed, one counted after it finds the
+  /// thread asleep and writes `wake_fd_`.
+  std::atomic<uint64_t> posted_{0};
+  std::atomic<bool> sleeping_{false};
 
   /// Actors woken while the poller handles an event run right after it, before the next socket
   /// is read (read, handle, write per connection), instead of after the whole batch.
   std::vector<caf::resumable*> ready_;
   bool collecting_ = false;
+  /// When nested: `epoll_fd_` as Asio watches it (released, not closed, at the end).
   std::optional<asio::posix::stream_descriptor> poller_;
 
   /// Connections with corked writes, and whether a flush is already posted.

@@ -214,7 +214,7 @@ caf::expected<uint16_t> listeners::adopt(int fd, std::string_view how, const caf
 
 /// Starts accepting on `l` (on thread 0, unless a stop began meanwhile).
 void listeners::add(listener l, caf::actor f, std::string where) {
-  asio::post(core_.main_thread().ioc, [this, l = std::move(l), f, where]() mutable {
+  core_.main_thread().post([this, l = std::move(l), f, where]() mutable {
     if (core_.stopping) {
       l.close();
       return;
@@ -257,7 +257,7 @@ void listeners::accept(Acceptor& acc, caf::actor factory, std::string where,
       core_.new_connection(target, std::move(sock), factory, tls);
     } else {
       core_.in_flight.fetch_add(1, std::memory_order_relaxed);
-      asio::post(target.ioc, [this, &target, sock = std::move(sock), factory, tls]() mutable {
+      target.post([this, &target, sock = std::move(sock), factory, tls]() mutable {
         core_.new_connection(target, std::move(sock), factory, tls);
         core_.in_flight.fetch_sub(1, std::memory_order_relaxed);
       });
@@ -289,7 +289,7 @@ bool listeners::close_matching(std::function<bool(listener&)> pred) {
   if (core_.main_thread().in_thread() || !core_.running)
     work();
   else
-    asio::post(core_.main_thread().ioc, work);
+    core_.main_thread().post(work);
   return fut.get();
 }
 

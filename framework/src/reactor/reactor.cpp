@@ -98,7 +98,7 @@ caf::expected<caf::actor> reactor::spawn_process(process_spec spec, caf::actor f
 void reactor::add_stop_hook(std::function<deferred<void>()> hook) {
   auto* d = impl_.get();
   if (d->running) {
-    asio::post(d->main_thread().ioc, [d, hook = std::move(hook)] { d->stop_hooks.push_back(hook); });
+    d->main_thread().post([d, hook = std::move(hook)] { d->stop_hooks.push_back(hook); });
     return;
   }
   d->stop_hooks.push_back(std::move(hook));
@@ -122,12 +122,12 @@ caf::actor reactor::control() const {
 
 void reactor::call_from_thread(std::function<void()> fn) {
   // Posting is thread-safe; before run the io_context holds it until run starts.
-  asio::post(impl_->main_thread().ioc, std::move(fn));
+  impl_->main_thread().post(std::move(fn));
 }
 
 void reactor::call_when_running(std::function<void()> fn) {
   if (impl_->running) {
-    asio::post(impl_->main_thread().ioc, std::move(fn));
+    impl_->main_thread().post(std::move(fn));
     return;
   }
   std::lock_guard<std::mutex> guard{impl_->mtx};
@@ -160,9 +160,10 @@ delayed_call reactor::call_later(duration delay, std::function<void()> fn) {
   auto guard = std::make_shared<cancel_if_dropped>(st);
   // Weak: a handle may outlive the reactor; the pending wait owns the timer. Set before the wait
   // starts: the timer may fire on the reactor thread at once, and firing clears it.
-  st->on_cancel = [weak = std::weak_ptr<asio::steady_timer>{timer}] {
+  st->on_cancel = [weak = std::weak_ptr<asio::steady_timer>{timer},
+                   home = std::weak_ptr<detail::io_thread>{impl_->threads.front()}] {
     if (auto t = weak.lock())
-      asio::post(t->get_executor(), [t] { t->cancel(); });
+      detail::io_thread::post(home, [t] { t->cancel(); });
   };
   timer->async_wait([guard, timer](const boost::system::error_code& ec) {
     if (ec)
@@ -189,7 +190,7 @@ int reactor::run() {
   {
     std::lock_guard<std::mutex> guard{d.mtx};
     for (auto& fn : d.when_running)
-      asio::post(main.ioc, std::move(fn));
+      main.post(std::move(fn));
     d.when_running.clear();
   }
   d.running = true;
@@ -207,7 +208,7 @@ int reactor::run() {
 
 void reactor::stop(int exit_code) {
   auto* d = impl_.get();
-  asio::post(d->main_thread().ioc, [d, exit_code] { d->begin_stop(exit_code); });
+  d->main_thread().post([d, exit_code] { d->begin_stop(exit_code); });
 }
 
 bool reactor::running() const {

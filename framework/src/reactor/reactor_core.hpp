@@ -16,6 +16,7 @@
 #include "protocols/messages.hpp"
 #include "reactor/asio.hpp"
 #include "reactor/io_thread.hpp"
+#include "reactor/name_lookup.hpp"
 #include "transports/stream_connection.hpp"
 #include "ply/endpoint.hpp"
 #include "ply/faults.hpp"
@@ -42,6 +43,9 @@ public:
   /// Shared: a connection posts to its thread through a weak reference, which fails once the
   /// reactor is gone instead of reaching a destroyed `io_context`.
   std::vector<std::shared_ptr<io_thread>> threads;
+  /// Host name lookups for connecting; declared after `threads`, so it is gone (its thread
+  /// joined) before them.
+  name_lookup names;
   std::optional<fault_injector> timer_faults;  ///< guarded by timer_faults_mtx
   std::mutex timer_faults_mtx;
 
@@ -122,7 +126,7 @@ public:
   template <class F>
   void for_each_connection(F fn) {
     for (auto& t : threads)
-      asio::post(t->ioc, [&t = *t, fn] {
+      t->post([&t = *t, fn] {
         // A snapshot: closing a connection removes it from the map.
         std::vector<std::shared_ptr<stream_connection>> conns;
         for (auto& kvp : t.connections)

@@ -90,7 +90,7 @@ void reactor::impl::stop_factories(std::chrono::steady_clock::time_point deadlin
     for (auto& t : threads)
       t->reject_jobs();
     for (auto& t : threads)
-      asio::post(t->ioc, [&t = *t] { t.ioc.stop(); });
+      t->post([&t = *t] { t.ioc.stop(); });
   });
 }
 

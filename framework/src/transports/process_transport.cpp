@@ -205,7 +205,7 @@ caf::expected<caf::actor> spawn_process(reactor_core& core, process_spec spec,
   spdlog::debug("started process {} ({})", pid, spec.argv.front());
   auto f = core.factory_for(factory, make);
   auto& thr = core.pick_thread();
-  asio::post(thr.ioc, [&core, &thr, f, pid, out = io[0], errfd = err[0]] {
+  thr.post([&core, &thr, f, pid, out = io[0], errfd = err[0]] {
     auto conn = std::make_shared<child_stdio>(thr, out, core.next_connection_id());
     auto err_conn = std::make_shared<child_stderr>(thr, errfd, core.next_connection_id());
     conn->set_stderr(err_conn);

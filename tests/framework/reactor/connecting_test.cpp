@@ -68,7 +68,9 @@ TEST_CASE("connecting: a client connects over TCP and over a Unix socket, and ta
   auto port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
   REQUIRE(rr.r.listen("unix:" + path, factory::for_protocol<echo>(std::make_shared<recorder>())));
   rr.start();
-  for (auto ep : {"tcp:127.0.0.1:" + std::to_string(port), "unix:" + path}) {
+  // A host name is looked up off the reactor thread; its answer comes back to it.
+  for (auto ep : {"tcp:127.0.0.1:" + std::to_string(port),
+                  "tcp:host=localhost:port=" + std::to_string(port), "unix:" + path}) {
     INFO(ep);
     auto rec = std::make_shared<recorder>();
     REQUIRE(rr.r.connect(ep, client_factory::for_protocol<greeter>(rec)));
@@ -76,6 +78,23 @@ TEST_CASE("connecting: a client connects over TCP and over a Unix socket, and ta
     CHECK(rec->starting_with("") == std::vector<std::string>{"made", "heard:hello", "lost"});
   }
   rr.stop();
+}
+
+TEST_CASE("connecting: a name that cannot be looked up fails, within the attempt's timeout",
+          "[reactor]") {
+  running_reactor rr;
+  rr.start();
+  auto result = std::make_shared<std::promise<std::string>>();
+  auto fut = result->get_future();
+  // Without a name server the lookup fails at once; with an unreachable one the timeout ends it.
+  REQUIRE(rr.r.connect("tcp:host=no-such-host.invalid:port=80:timeout=1",
+                       factory::of<failing_client>(result)));
+  REQUIRE(fut.wait_for(20s) == std::future_status::ready);
+  auto why = fut.get();
+  INFO(why);
+  CHECK((why.find("cannot resolve host") != std::string::npos
+         || why.find("connection timed out") != std::string::npos));
+  CHECK_THAT(why, Catch::Contains("no-such-host.invalid"));
 }
 
 TEST_CASE("connecting: a Unix socket nobody listens on says connection refused", "[reactor]") {
