@@ -3,16 +3,15 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 
 #include <caf/abstract_actor.hpp>
 #include <caf/actor.hpp>
@@ -23,6 +22,7 @@
 #include <caf/intrusive_ptr.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
+#include <spdlog/spdlog.h>
 
 #include "reactor/watching_epoll.hpp"
 #include "transports/stream_connection.hpp"
@@ -41,24 +41,11 @@ constexpr uint64_t wake_event = ~uint64_t{0} - 1;
 /// Sockets handled per `epoll_wait`.
 constexpr int max_events = 256;
 
-bool nested_wanted() {
-  const char* v = std::getenv("PLY_REACTOR_NESTED");
-  return v != nullptr && std::string_view{v} == "1";
-}
-
-void watch_fd(int set, int fd, uint64_t id) {
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = id;
-  if (::epoll_ctl(set, EPOLL_CTL_ADD, fd, &ev) != 0)
-    throw std::runtime_error(std::string{"epoll_ctl failed: "} + std::strerror(errno));
-}
-
 } // namespace
 
 thread_local io_thread* io_thread::current_ = nullptr;
 
-io_thread::io_thread(caf::actor_system& sys, size_t index)
+io_thread::io_thread(caf::actor_system& sys, size_t index, loop_kind kind)
   : caf::execution_unit(&sys),
     ioc(1),
     read_buffer(new char[read_buffer_size]),
@@ -67,21 +54,43 @@ io_thread::io_thread(caf::actor_system& sys, size_t index)
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0)
     throw std::runtime_error(std::string{"epoll_create1 failed: "} + std::strerror(errno));
-  // Asio registers the set as a descriptor in its own epoll set: the one set that now watches it.
-  poller_.emplace(ioc, epoll_fd_);
-  if (!nested_wanted())
-    asio_fd_ = watching_epoll(epoll_fd_);
+  if (kind == loop_kind::own && !take_own_loop())
+    spdlog::warn("reactor thread {}: Asio's epoll set not found in /proc/self/fdinfo; the thread "
+                 "runs inside Asio's loop, a little slower",
+                 index_);
   if (asio_fd_ < 0) {
+    poller_.emplace(ioc, epoll_fd_);
     arm_poller();
-    return;
   }
-  poller_->release();  // out of Asio's set, still open: a set cannot watch the set watching it
-  poller_.reset();
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0)
-    throw std::runtime_error(std::string{"eventfd failed: "} + std::strerror(errno));
-  watch_fd(epoll_fd_, asio_fd_, asio_event);
-  watch_fd(epoll_fd_, wake_fd_, wake_event);
+}
+
+bool io_thread::take_own_loop() {
+  // Asio registers a descriptor in its own epoll set: the one set that then watches this pipe.
+  int probe[2];
+  if (::pipe2(probe, O_CLOEXEC) != 0)
+    return false;
+  int asio_fd = -1;
+  try {
+    asio::posix::stream_descriptor registered{ioc, probe[0]};
+    asio_fd = watching_epoll(probe[0]);
+    registered.release();
+  } catch (const boost::system::system_error&) {
+    asio_fd = -1;
+  }
+  ::close(probe[0]);
+  ::close(probe[1]);
+  int wake_fd = asio_fd >= 0 ? ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) : -1;
+  if (wake_fd >= 0 && watch(asio_fd, asio_event, 0, EPOLLIN)) {
+    if (watch(wake_fd, wake_event, 0, EPOLLIN)) {
+      asio_fd_ = asio_fd;
+      wake_fd_ = wake_fd;
+      return true;
+    }
+    watch(asio_fd, asio_event, EPOLLIN, 0);
+  }
+  if (wake_fd >= 0)
+    ::close(wake_fd);
+  return false;
 }
 
 bool io_thread::post_ordered(const std::weak_ptr<io_thread>& home, std::function<void()> f) {
@@ -130,7 +139,8 @@ io_thread::~io_thread() {
 
 void io_thread::wake() {
   posted_.fetch_add(1, std::memory_order_seq_cst);
-  if (sleeping_.load(std::memory_order_seq_cst)) {
+  // One write per sleep: the eventfd stays readable until the thread drains it.
+  if (sleeping_.load(std::memory_order_seq_cst) && !wake_written_.exchange(true)) {
     uint64_t one = 1;
     [[maybe_unused]] auto ignored = ::write(wake_fd_, &one, sizeof(one));
   }
@@ -208,12 +218,12 @@ ssize_t io_thread::send(int fd, iovec* iov, size_t count) {
   return ::sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 
-void io_thread::watch(int fd, uint64_t id, uint32_t before, uint32_t after) {
+bool io_thread::watch(int fd, uint64_t id, uint32_t before, uint32_t after) {
   epoll_event ev{};
   ev.events = after;
   ev.data.u64 = id;
   auto op = before == 0 ? EPOLL_CTL_ADD : after == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
-  ::epoll_ctl(epoll_fd_, op, fd, &ev);
+  return ::epoll_ctl(epoll_fd_, op, fd, &ev) == 0;
 }
 
 void io_thread::arm_poller() {
@@ -240,6 +250,7 @@ bool io_thread::handle_events(const epoll_event* events, int n) {
     if (id == wake_event) {
       uint64_t count = 0;
       [[maybe_unused]] auto ignored = ::read(wake_fd_, &count, sizeof(count));
+      wake_written_.store(false);
       continue;
     }
     if (id == asio_event) {
@@ -261,26 +272,41 @@ void io_thread::run_own_loop() {
   epoll_event events[max_events];
   uint64_t seen = 0;
   bool poll_asio = true;
+  auto last_poll = std::chrono::steady_clock::now();
   for (;;) {
-    // Asio's queue is looked at when its set is ready, after a post, and after a quiet spell: a
-    // read that only echoes costs one epoll_wait, as in a loop written by hand.
+    // Asio's queue is looked at when its set is ready, after a post, and at least once per quiet
+    // spell: a read that only echoes costs one epoll_wait, as in a loop written by hand.
+    bool more_queued = false;
     if (poll_asio) {
       seen = posted_.load(std::memory_order_seq_cst);
-      ioc.poll();
+      more_queued = poll_some();
       flush_all();
       if (ioc.stopped())
         return;
+      last_poll = std::chrono::steady_clock::now();
     }
     // Asleep from here: a post counted before the next line is seen there, a later one wakes.
     sleeping_.store(true, std::memory_order_seq_cst);
-    bool pending = posted_.load(std::memory_order_seq_cst) != seen || !to_flush_.empty();
-    auto sleep_ms = pending ? 0 : static_cast<int>(quiet_spell.count());
-    auto n = ::epoll_wait(epoll_fd_, events, max_events, sleep_ms);
-    sleeping_.store(false, std::memory_order_relaxed);
+    bool pending = more_queued || posted_.load(std::memory_order_seq_cst) != seen
+                   || !to_flush_.empty();
+    auto n = ::epoll_wait(epoll_fd_, events, max_events,
+                          pending ? 0 : static_cast<int>(quiet_spell.count()));
+    sleeping_.store(false, std::memory_order_seq_cst);
     bool asio_ready = handle_events(events, n);
     flush_all();
-    poll_asio = asio_ready || n <= 0 || posted_.load(std::memory_order_seq_cst) != seen;
+    poll_asio = asio_ready || more_queued || posted_.load(std::memory_order_seq_cst) != seen
+                || std::chrono::steady_clock::now() - last_poll >= quiet_spell;
   }
+}
+
+bool io_thread::poll_some() {
+  // Bounded, so handlers that keep posting more (a busy actor, a flood of accepts) cannot keep
+  // the thread from its sockets: what is left waits for the next turn, after one epoll_wait.
+  constexpr size_t max_handlers = 256;
+  for (size_t ran = 0; ran < max_handlers; ++ran)
+    if (ioc.poll_one() == 0)
+      return false;
+  return true;
 }
 
 void io_thread::flush_soon(std::shared_ptr<stream_connection> conn) {
@@ -349,8 +375,7 @@ void io_thread::start_thread() {
 void io_thread::stop() {
   guard_.reset();
   ioc.stop();
-  if (!nested())
-    wake();
+  wake();
   if (thread_.joinable())
     thread_.join();
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <sys/epoll.h>
 #include <sys/uio.h>
 
 #include <atomic>
@@ -22,6 +21,8 @@
 #include "ply/faults.hpp"
 #include "ply/transport.hpp"
 
+struct epoll_event;
+
 namespace ply::detail {
 
 class stream_connection;
@@ -35,11 +36,14 @@ class stream_connection;
 /// through and nothing to re-arm. Asio's handlers run between batches (`io_context::poll`). Asio
 /// wakes a thread only when the thread blocks inside Asio, so everything posted to this thread
 /// from another one goes through `post`, which wakes it. Where Asio's set cannot be found (no
-/// `/proc`), or with `PLY_REACTOR_NESTED=1`, the thread runs inside Asio's loop instead, with its
-/// own set watched there as one descriptor.
+/// `/proc`), or when asked (`loop_kind::nested`), the thread runs inside Asio's loop instead, with
+/// its own set watched there as one descriptor.
 class io_thread final : public caf::execution_unit, public std::enable_shared_from_this<io_thread> {
 public:
-  io_thread(caf::actor_system& sys, size_t index);
+  /// How the thread waits: in its own loop, or inside Asio's (slower; where the first cannot be).
+  enum class loop_kind { own, nested };
+
+  io_thread(caf::actor_system& sys, size_t index, loop_kind kind = loop_kind::own);
   ~io_thread() override;
 
   void exec_later(caf::resumable* job) override;
@@ -57,7 +61,8 @@ public:
   template <class F>
   void post(F&& f) {
     asio::post(ioc, std::forward<F>(f));
-    wake();
+    if (!nested())
+      wake();
   }
 
   /// Whether the thread runs inside Asio's loop (see the class comment).
@@ -65,10 +70,10 @@ public:
     return poller_.has_value();
   }
 
-  /// Runs the `io_context` on a new thread.
+  /// Runs the thread's loop on a new thread.
   void start_thread();
 
-  /// Lets the `io_context` finish what is queued now, then return; joins a started thread.
+  /// Stops the loop (what is still queued is dropped), from any thread; joins a started thread.
   void stop();
 
   /// After `stop`: actors enqueued here go to CAF's scheduler instead.
@@ -102,8 +107,10 @@ public:
   /// (`reactor::paused_producers`).
   std::atomic<int64_t> paused_producers{0};
 
-  /// The longest the thread sleeps without looking at Asio's queue: a handler that Asio queued
-  /// without waking anyone (a completion made outside its loop) waits at most this long.
+  /// The longest the thread goes without looking at Asio's queue, asleep or busy: a handler that
+  /// Asio queued without waking anyone (a completion made outside its loop, such as a socket
+  /// closed by an actor running inline) waits at most this long. Cancelling or closing an Asio
+  /// object belongs in a posted handler, where its completion runs at once.
   std::chrono::milliseconds quiet_spell{1000};
 
   /// The hard cap of each new connection's write buffer (`reactor::options::output_limit`).
@@ -128,8 +135,8 @@ public:
   ssize_t send(int fd, iovec* iov, size_t count);
 
   /// Changes the epoll events watched on `fd` for connection `id` from `before` to `after`
-  /// (level-triggered; 0 means not watched).
-  void watch(int fd, uint64_t id, uint32_t before, uint32_t after);
+  /// (level-triggered; 0 means not watched). Returns whether epoll took it.
+  bool watch(int fd, uint64_t id, uint32_t before, uint32_t after);
 
   /// Posts `f` to the thread behind `home`, unless that thread is gone with its reactor: a
   /// transport that an actor keeps after the reactor was destroyed then does nothing, instead of
@@ -150,7 +157,12 @@ public:
   static bool post_ordered(const std::weak_ptr<io_thread>& home, std::function<void()> f);
 
 private:
+  /// Moves the thread's set out of Asio's and Asio's into it; false (nothing changed) if Asio's
+  /// set cannot be found.
+  bool take_own_loop();
   void run_own_loop();
+  /// Runs up to a bound of Asio's ready handlers; returns whether more may be waiting.
+  bool poll_some();
   /// Handles a batch of the thread's own set; returns whether Asio's set was ready in it.
   bool handle_events(const epoll_event* events, int n);
   void wake();
@@ -176,6 +188,7 @@ private:
   /// thread asleep and writes `wake_fd_`.
   std::atomic<uint64_t> posted_{0};
   std::atomic<bool> sleeping_{false};
+  std::atomic<bool> wake_written_{false};  ///< `wake_fd_` written and not yet drained
 
   /// Actors woken while the poller handles an event run right after it, before the next socket
   /// is read (read, handle, write per connection), instead of after the whole batch.

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "reactor/reactor_core.hpp"
 
-#include <algorithm>
 #include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string_view>
 
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
@@ -26,8 +29,12 @@ reactor_core::reactor_core(reactor& owner, caf::actor_system& sys, reactor::opti
   : self(owner), sys(sys), opts(opts) {
   if (this->opts.threads == 0)
     this->opts.threads = 1;
+  // PLY_REACTOR_NESTED=1: the threads run inside Asio's loop, for comparison (docs/architecture.md).
+  const char* nested = std::getenv("PLY_REACTOR_NESTED");
+  auto kind = nested != nullptr && std::string_view{nested} == "1" ? io_thread::loop_kind::nested
+                                                                   : io_thread::loop_kind::own;
   for (size_t i = 0; i < this->opts.threads; ++i) {
-    threads.emplace_back(std::make_shared<io_thread>(sys, i));
+    threads.emplace_back(std::make_shared<io_thread>(sys, i, kind));
     threads.back()->output_limit = this->opts.output_limit;
   }
   setup_faults();

@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -89,4 +91,30 @@ TEST_CASE("reactor: a protocol actor that quits takes its connection with it", "
   for (int i = 0; i < 100 && rr.r.connection_count() != 0; ++i)
     std::this_thread::sleep_for(10ms);
   CHECK(rr.r.connection_count() == 0);
+}
+
+TEST_CASE("reactor: work that keeps posting more does not keep the thread from its sockets",
+          "[reactor]") {
+  running_reactor rr;
+  auto port = rr.listen(factory::for_protocol<echo>(std::make_shared<recorder>()));
+  rr.start();
+  // A function that posts itself again for ever (until told to stop): the thread runs a bounded
+  // share of it between reads.
+  auto spinning = std::make_shared<std::atomic<bool>>(true);
+  auto spins = std::make_shared<std::atomic<size_t>>(0);
+  auto spin = std::make_shared<std::function<void()>>();
+  *spin = [&r = rr.r, spinning, spins, weak = std::weak_ptr<std::function<void()>>{spin}] {
+    spins->fetch_add(1);
+    if (auto again = weak.lock(); again && spinning->load())
+      r.call_from_thread(*again);
+  };
+  rr.r.call_from_thread(*spin);
+  socket_client c{port, 30000};
+  for (int i = 0; i < 20; ++i) {
+    c.send("ping " + std::to_string(i) + "\n");
+    CHECK(c.read_until("\n") == "ping " + std::to_string(i) + "\n");
+  }
+  CHECK(spins->load() > 0);
+  spinning->store(false);
+  rr.stop();
 }
