@@ -80,13 +80,15 @@ bool io_thread::take_own_loop() {
   ::close(probe[0]);
   ::close(probe[1]);
   int wake_fd = asio_fd >= 0 ? ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) : -1;
-  if (wake_fd >= 0 && watch(asio_fd, asio_event, 0, EPOLLIN)) {
-    if (watch(wake_fd, wake_event, 0, EPOLLIN)) {
+  // Edge-triggered both: an event Asio takes from its set after it woke this one is still
+  // reported here once; the eventfd is never read, each write is an edge.
+  if (wake_fd >= 0 && watch(asio_fd, asio_event, 0, EPOLLIN | EPOLLET)) {
+    if (watch(wake_fd, wake_event, 0, EPOLLIN | EPOLLET)) {
       asio_fd_ = asio_fd;
       wake_fd_ = wake_fd;
       return true;
     }
-    watch(asio_fd, asio_event, EPOLLIN, 0);
+    watch(asio_fd, asio_event, EPOLLIN | EPOLLET, 0);
   }
   if (wake_fd >= 0)
     ::close(wake_fd);
@@ -248,8 +250,6 @@ bool io_thread::handle_events(const epoll_event* events, int n) {
     // first: epoll_event is packed, so a reference to its field would be misaligned.)
     uint64_t id = events[i].data.u64;
     if (id == wake_event) {
-      uint64_t count = 0;
-      [[maybe_unused]] auto ignored = ::read(wake_fd_, &count, sizeof(count));
       wake_written_.store(false);
       continue;
     }
@@ -270,42 +270,55 @@ bool io_thread::handle_events(const epoll_event* events, int n) {
 
 void io_thread::run_own_loop() {
   epoll_event events[max_events];
-  uint64_t seen = 0;
-  bool poll_asio = true;
-  auto last_poll = std::chrono::steady_clock::now();
+  uint64_t counted = 0;  // posts counted so far
+  size_t owed = 0;       // handlers posted and not yet run
+  bool drain = true;     // Asio's set was ready, or a quiet spell passed: empty Asio's queue
+  bool more_queued = false;
+  auto last_drain = std::chrono::steady_clock::now();
   for (;;) {
-    // Asio's queue is looked at when its set is ready, after a post, and at least once per quiet
-    // spell: a read that only echoes costs one epoll_wait, as in a loop written by hand.
-    bool more_queued = false;
-    if (poll_asio) {
-      seen = posted_.load(std::memory_order_seq_cst);
-      more_queued = poll_some();
+    // Asio is looked at after a post (one handler each) and, to its end, when its set was ready
+    // or a second passed: a read that only echoes costs one epoll_wait, as in a loop by hand.
+    auto now_counted = posted_.load(std::memory_order_seq_cst);
+    owed += now_counted - counted;
+    counted = now_counted;
+    if (drain || more_queued || owed > 0) {
+      more_queued = poll_some(drain || more_queued, owed);
       flush_all();
       if (ioc.stopped())
         return;
-      last_poll = std::chrono::steady_clock::now();
+      if (drain)
+        last_drain = std::chrono::steady_clock::now();
     }
     // Asleep from here: a post counted before the next line is seen there, a later one wakes.
     sleeping_.store(true, std::memory_order_seq_cst);
-    bool pending = more_queued || posted_.load(std::memory_order_seq_cst) != seen
+    bool pending = more_queued || posted_.load(std::memory_order_seq_cst) != counted
                    || !to_flush_.empty();
     auto n = ::epoll_wait(epoll_fd_, events, max_events,
                           pending ? 0 : static_cast<int>(quiet_spell.count()));
     sleeping_.store(false, std::memory_order_seq_cst);
-    bool asio_ready = handle_events(events, n);
+    drain = handle_events(events, n);
     flush_all();
-    poll_asio = asio_ready || more_queued || posted_.load(std::memory_order_seq_cst) != seen
-                || std::chrono::steady_clock::now() - last_poll >= quiet_spell;
+    drain = drain || n == 0 || std::chrono::steady_clock::now() - last_drain >= quiet_spell;
   }
 }
 
-bool io_thread::poll_some() {
+bool io_thread::poll_some(bool to_the_end, size_t& owed) {
   // Bounded, so handlers that keep posting more (a busy actor, a flood of accepts) cannot keep
   // the thread from its sockets: what is left waits for the next turn, after one epoll_wait.
+  // After posts alone, only as many handlers as were posted run: looking for more would cost
+  // Asio another epoll_wait, and anything its set brought meanwhile makes that set ready (it is
+  // watched edge-triggered), so the next turn drains it.
   constexpr size_t max_handlers = 256;
-  for (size_t ran = 0; ran < max_handlers; ++ran)
-    if (ioc.poll_one() == 0)
+  for (size_t ran = 0; ran < max_handlers; ++ran) {
+    if (!to_the_end && owed == 0)
       return false;
+    if (ioc.poll_one() == 0) {
+      owed = 0;
+      return false;
+    }
+    if (owed > 0)
+      --owed;
+  }
   return true;
 }
 

@@ -161,8 +161,9 @@ private:
   /// set cannot be found.
   bool take_own_loop();
   void run_own_loop();
-  /// Runs up to a bound of Asio's ready handlers; returns whether more may be waiting.
-  bool poll_some();
+  /// Runs Asio's ready handlers, to the end of its queue or `owed` of them (counting `owed`
+  /// down), at most a bound; returns whether more may be waiting.
+  bool poll_some(bool to_the_end, size_t& owed);
   /// Handles a batch of the thread's own set; returns whether Asio's set was ready in it.
   bool handle_events(const epoll_event* events, int n);
   void wake();
@@ -180,7 +181,8 @@ private:
   /// Asio's epoll set, watched in `epoll_fd_` (owned by Asio); -1 when nested.
   int asio_fd_ = -1;
 
-  /// An eventfd that `wake` writes while the thread sleeps in `epoll_wait`.
+  /// An eventfd that `wake` writes while the thread sleeps in `epoll_wait` (edge-triggered,
+  /// never read: its count cannot reach its limit at one write per sleep).
   int wake_fd_ = -1;
 
   /// Posts from other threads, counted, and whether the thread is (about to be) asleep: a post
