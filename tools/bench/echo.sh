@@ -48,11 +48,12 @@ for s in "${servers[@]}"; do
 done
 for round in $(seq 1 "$rounds"); do
   for c in $conn_list; do
-    declare -A this_round=()
+    declare -A this_round=() this_p50=()
     for s in "${servers[@]}"; do
       out=$(taskset -c "$client_cpu" "$bin/ply-loadgen" --port "${port[$s]}" --connections "$c" \
             --size 64 --warmup 1 --duration "$duration")
       this_round[$s]=$(json_field "$out" msgs_per_s)
+      this_p50[$s]=$(json_field "$out" p50_us)
       samples[$s,$c,rate]+=" ${this_round[$s]}"
       samples[$s,$c,p50]+=" $(json_field "$out" p50_us)"
       samples[$s,$c,p99]+=" $(json_field "$out" p99_us)"
@@ -61,7 +62,8 @@ for round in $(seq 1 "$rounds"); do
     for s in "${servers[@]}"; do
       for anchor in epoll asio twisted; do
         [[ -n ${this_round[$anchor]:-} ]] &&
-          samples[$s,$c,vs_$anchor]+=" $(ratio "${this_round[$s]}" "${this_round[$anchor]}")"
+          samples[$s,$c,vs_$anchor]+=" $(ratio "${this_round[$s]}" "${this_round[$anchor]}")" &&
+          samples[$s,$c,p50_vs_$anchor]+=" $(ratio "${this_p50[$s]}" "${this_p50[$anchor]}")"
       done
     done
   done
@@ -93,8 +95,10 @@ for c in $conn_list; do
   done
 done
 echo
-echo "p50 latency at 1 connection, ply / epoll: $(ratio "${p50[ply,1]:-0}" "${p50[epoll,1]:-0}")," \
-  "ply / asio: $(ratio "${p50[ply,1]:-0}" "${p50[asio,1]:-0}")"
+# The rounds' own ratios, as for the rates: a slow minute moves both servers of a round alike.
+p50_vs() { [[ -n ${samples[ply,1,p50_vs_$1]:-} ]] && median <<<"${samples[ply,1,p50_vs_$1]}" || echo n/a; }
+echo "p50 latency at 1 connection (median of the rounds' ratios), ply / epoll: $(p50_vs epoll)," \
+  "ply / asio: $(p50_vs asio)"
 if [[ " ${servers[*]} " == *" ply-traced "* ]]; then
   for c in $conn_list; do
     echo "throughput with --trace on / off at $c connection(s): $(ratio "${rate[ply-traced,$c]}" "${rate[ply,$c]}")"
