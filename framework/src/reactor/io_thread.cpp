@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "reactor/io_thread.hpp"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -80,15 +80,14 @@ bool io_thread::take_own_loop() {
   ::close(probe[0]);
   ::close(probe[1]);
   int wake_fd = asio_fd >= 0 ? ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) : -1;
-  // Edge-triggered both: an event Asio takes from its set after it woke this one is still
-  // reported here once; the eventfd is never read, each write is an edge.
-  if (wake_fd >= 0 && watch(asio_fd, asio_event, 0, EPOLLIN | EPOLLET)) {
+  // The eventfd edge-triggered and never read: each write is one edge.
+  if (wake_fd >= 0 && watch(asio_fd, asio_event, 0, EPOLLIN)) {
     if (watch(wake_fd, wake_event, 0, EPOLLIN | EPOLLET)) {
       asio_fd_ = asio_fd;
       wake_fd_ = wake_fd;
       return true;
     }
-    watch(asio_fd, asio_event, EPOLLIN | EPOLLET, 0);
+    watch(asio_fd, asio_event, EPOLLIN, 0);
   }
   if (wake_fd >= 0)
     ::close(wake_fd);
@@ -141,7 +140,7 @@ io_thread::~io_thread() {
 
 void io_thread::wake() {
   posted_.fetch_add(1, std::memory_order_seq_cst);
-  // One write per sleep: the eventfd stays readable until the thread drains it.
+  // One write per sleep: its edge wakes the thread, which clears the mark when it sees it.
   if (sleeping_.load(std::memory_order_seq_cst) && !wake_written_.exchange(true)) {
     uint64_t one = 1;
     [[maybe_unused]] auto ignored = ::write(wake_fd_, &one, sizeof(one));
@@ -270,55 +269,45 @@ bool io_thread::handle_events(const epoll_event* events, int n) {
 
 void io_thread::run_own_loop() {
   epoll_event events[max_events];
-  uint64_t counted = 0;  // posts counted so far
-  size_t owed = 0;       // handlers posted and not yet run
-  bool drain = true;     // Asio's set was ready, or a quiet spell passed: empty Asio's queue
+  uint64_t seen = 0;
+  bool poll_asio = true;
   bool more_queued = false;
-  auto last_drain = std::chrono::steady_clock::now();
+  auto last_poll = std::chrono::steady_clock::now();
   for (;;) {
-    // Asio is looked at after a post (one handler each) and, to its end, when its set was ready
-    // or a second passed: a read that only echoes costs one epoll_wait, as in a loop by hand.
-    auto now_counted = posted_.load(std::memory_order_seq_cst);
-    owed += now_counted - counted;
-    counted = now_counted;
-    if (drain || more_queued || owed > 0) {
-      more_queued = poll_some(drain || more_queued, owed);
+    // Asio's queue is looked at when its set is ready, after a post, and at least once per quiet
+    // spell: a read that only echoes costs one epoll_wait, as in a loop written by hand.
+    if (poll_asio) {
+      seen = posted_.load(std::memory_order_seq_cst);
+      more_queued = poll_some();
       flush_all();
       if (ioc.stopped())
         return;
-      if (drain)
-        last_drain = std::chrono::steady_clock::now();
+      last_poll = std::chrono::steady_clock::now();
     }
     // Asleep from here: a post counted before the next line is seen there, a later one wakes.
     sleeping_.store(true, std::memory_order_seq_cst);
-    bool pending = more_queued || posted_.load(std::memory_order_seq_cst) != counted
+    bool pending = more_queued || posted_.load(std::memory_order_seq_cst) != seen
                    || !to_flush_.empty();
     auto n = ::epoll_wait(epoll_fd_, events, max_events,
                           pending ? 0 : static_cast<int>(quiet_spell.count()));
     sleeping_.store(false, std::memory_order_seq_cst);
-    drain = handle_events(events, n);
+    bool asio_ready = handle_events(events, n);
     flush_all();
-    drain = drain || n == 0 || std::chrono::steady_clock::now() - last_drain >= quiet_spell;
+    bool slept_through = n == 0 && !pending;
+    poll_asio = asio_ready || more_queued || slept_through
+                || posted_.load(std::memory_order_seq_cst) != seen
+                || std::chrono::steady_clock::now() - last_poll >= quiet_spell;
   }
 }
 
-bool io_thread::poll_some(bool to_the_end, size_t& owed) {
-  // Bounded, so handlers that keep posting more (a busy actor, a flood of accepts) cannot keep
-  // the thread from its sockets: what is left waits for the next turn, after one epoll_wait.
-  // After posts alone, only as many handlers as were posted run: looking for more would cost
-  // Asio another epoll_wait, and anything its set brought meanwhile makes that set ready (it is
-  // watched edge-triggered), so the next turn drains it.
+bool io_thread::poll_some() {
+  // To the end of Asio's queue, which is the only way to know a posted handler ran (Asio may
+  // have queued others before it), but bounded: handlers that keep posting more (a busy actor, a
+  // flood of accepts) cannot keep the thread from its sockets; what is left waits one epoll_wait.
   constexpr size_t max_handlers = 256;
-  for (size_t ran = 0; ran < max_handlers; ++ran) {
-    if (!to_the_end && owed == 0)
+  for (size_t ran = 0; ran < max_handlers; ++ran)
+    if (ioc.poll_one() == 0)
       return false;
-    if (ioc.poll_one() == 0) {
-      owed = 0;
-      return false;
-    }
-    if (owed > 0)
-      --owed;
-  }
   return true;
 }
 

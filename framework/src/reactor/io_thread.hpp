@@ -33,7 +33,7 @@ class stream_connection;
 ///
 /// The thread blocks in its own epoll set, which holds its connections' sockets and Asio's epoll
 /// set (timers, listeners, UDP, signals): a read wakes it directly, with no second set to pass
-/// through and nothing to re-arm. Asio's handlers run between batches (`io_context::poll`). Asio
+/// through and nothing to re-arm. Asio's handlers run between batches (`io_context::poll_one`). Asio
 /// wakes a thread only when the thread blocks inside Asio, so everything posted to this thread
 /// from another one goes through `post`, which wakes it. Where Asio's set cannot be found (no
 /// `/proc`), or when asked (`loop_kind::nested`), the thread runs inside Asio's loop instead, with
@@ -135,7 +135,8 @@ public:
   ssize_t send(int fd, iovec* iov, size_t count);
 
   /// Changes the epoll events watched on `fd` for connection `id` from `before` to `after`
-  /// (level-triggered; 0 means not watched). Returns whether epoll took it.
+  /// (level-triggered unless `EPOLLET` is among them; 0 means not watched). Returns whether epoll
+  /// took it.
   bool watch(int fd, uint64_t id, uint32_t before, uint32_t after);
 
   /// Posts `f` to the thread behind `home`, unless that thread is gone with its reactor: a
@@ -161,9 +162,9 @@ private:
   /// set cannot be found.
   bool take_own_loop();
   void run_own_loop();
-  /// Runs Asio's ready handlers, to the end of its queue or `owed` of them (counting `owed`
-  /// down), at most a bound; returns whether more may be waiting.
-  bool poll_some(bool to_the_end, size_t& owed);
+  /// Runs Asio's ready handlers to the end of its queue, at most a bound of them; returns
+  /// whether more may be waiting.
+  bool poll_some();
   /// Handles a batch of the thread's own set; returns whether Asio's set was ready in it.
   bool handle_events(const epoll_event* events, int n);
   void wake();
@@ -174,8 +175,8 @@ private:
   void on_poller_ready();
   void flush_all();
 
-  /// The thread's level-triggered epoll set: its sockets (a socket stays registered for reading for
-  /// its lifetime), Asio's set and `wake_fd_`. Owned here.
+  /// The thread's epoll set: its sockets (level-triggered, registered for reading for their
+  /// lifetime), Asio's set (level-triggered) and `wake_fd_`. Owned here.
   int epoll_fd_ = -1;
 
   /// Asio's epoll set, watched in `epoll_fd_` (owned by Asio); -1 when nested.
@@ -185,12 +186,12 @@ private:
   /// never read: its count cannot reach its limit at one write per sleep).
   int wake_fd_ = -1;
 
-  /// Posts from other threads, counted, and whether the thread is (about to be) asleep: a post
+  /// Posts (and stops), counted, and whether the thread is (about to be) asleep: a post
   /// counted before the thread looked finds the count changed, one counted after it finds the
   /// thread asleep and writes `wake_fd_`.
   std::atomic<uint64_t> posted_{0};
   std::atomic<bool> sleeping_{false};
-  std::atomic<bool> wake_written_{false};  ///< `wake_fd_` written and not yet drained
+  std::atomic<bool> wake_written_{false};  ///< `wake_fd_` written, its edge not yet seen
 
   /// Actors woken while the poller handles an event run right after it, before the next socket
   /// is read (read, handle, write per connection), instead of after the whole batch.

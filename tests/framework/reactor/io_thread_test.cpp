@@ -73,6 +73,32 @@ TEST_CASE("io_thread: a post from another thread wakes it, asleep or busy", "[re
   t->stop();
 }
 
+TEST_CASE("io_thread: a post behind a completion Asio queued itself still runs at once",
+          "[reactor]") {
+  thread_fixture fx;
+  auto t = std::make_shared<io_thread>(fx.sys, 0);
+  t->quiet_spell = std::chrono::hours(1);  // nothing but the post itself may bring it in
+  t->start_thread();
+  for (int i = 0; i < 20; ++i) {
+    // Cancelling a timer queues its aborted completion in Asio, counted by nobody; the next post
+    // lands behind it.
+    auto timer = std::make_shared<asio::steady_timer>(t->ioc, std::chrono::hours(1));
+    auto aborted = std::make_shared<std::promise<bool>>();
+    auto fut = aborted->get_future();
+    t->post([timer, aborted] {
+      timer->async_wait([aborted](const boost::system::error_code& ec) {
+        aborted->set_value(ec == asio::error::operation_aborted);
+      });
+    });
+    t->post([timer] { timer->cancel(); });
+    std::this_thread::sleep_for(5ms);
+    REQUIRE(runs_on(*t, 30s));
+    REQUIRE(fut.wait_for(30s) == std::future_status::ready);
+    CHECK(fut.get());
+  }
+  t->stop();
+}
+
 TEST_CASE("io_thread: Asio's timers and a stop from another thread reach the sleeping thread",
           "[reactor]") {
   thread_fixture fx;
