@@ -21,6 +21,15 @@ namespace {
 struct thread_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
+
+  /// A started thread that looks at Asio's queue by itself only after `quiet`: within a test's
+  /// limits, only a wake-up brings work in.
+  std::shared_ptr<io_thread> started(std::chrono::milliseconds quiet = std::chrono::hours(1)) {
+    auto t = std::make_shared<io_thread>(sys, 0);
+    t->quiet_spell = quiet;
+    t->start_thread();
+    return t;
+  }
 };
 
 /// Runs `f` on `t` from the calling thread and waits (at most `limit`) until it ran.
@@ -50,13 +59,10 @@ TEST_CASE("io_thread: waits in its own set, with Asio's inside it, or nested whe
 
 TEST_CASE("io_thread: a post from another thread wakes it, asleep or busy", "[reactor]") {
   thread_fixture fx;
-  auto t = std::make_shared<io_thread>(fx.sys, 0);
-  // Only a wake-up can bring these in: without one the thread would sleep for an hour.
-  t->quiet_spell = std::chrono::hours(1);
-  t->start_thread();
+  auto t = fx.started();
   for (int i = 0; i < 50; ++i) {
     if (i % 10 == 0)
-      std::this_thread::sleep_for(20ms);  // asleep by now, surely in epoll_wait
+      std::this_thread::sleep_for(20ms);  // most likely asleep in epoll_wait by now
     REQUIRE(runs_on(*t, 30s));
   }
   // Posts from several threads at once, while the thread runs what came before.
@@ -76,9 +82,7 @@ TEST_CASE("io_thread: a post from another thread wakes it, asleep or busy", "[re
 TEST_CASE("io_thread: a post behind a completion Asio queued itself still runs at once",
           "[reactor]") {
   thread_fixture fx;
-  auto t = std::make_shared<io_thread>(fx.sys, 0);
-  t->quiet_spell = std::chrono::hours(1);  // nothing but the post itself may bring it in
-  t->start_thread();
+  auto t = fx.started();
   for (int i = 0; i < 20; ++i) {
     // Cancelling a timer queues its aborted completion in Asio, counted by nobody; the next post
     // lands behind it.
@@ -102,9 +106,7 @@ TEST_CASE("io_thread: a post behind a completion Asio queued itself still runs a
 TEST_CASE("io_thread: Asio's timers and a stop from another thread reach the sleeping thread",
           "[reactor]") {
   thread_fixture fx;
-  auto t = std::make_shared<io_thread>(fx.sys, 0);
-  t->quiet_spell = std::chrono::hours(1);
-  t->start_thread();
+  auto t = fx.started();
   std::this_thread::sleep_for(20ms);
   // A timer started from this thread: Asio arms its timer descriptor, inside the thread's set.
   auto fired = std::make_shared<std::promise<bool>>();
@@ -123,9 +125,7 @@ TEST_CASE("io_thread: Asio's timers and a stop from another thread reach the sle
 TEST_CASE("io_thread: what Asio queues without waking it still runs within the quiet spell",
           "[reactor]") {
   thread_fixture fx;
-  auto t = std::make_shared<io_thread>(fx.sys, 0);
-  t->quiet_spell = 20ms;
-  t->start_thread();
+  auto t = fx.started(20ms);
   std::this_thread::sleep_for(50ms);
   auto ran = std::make_shared<std::promise<void>>();
   auto fut = ran->get_future();
